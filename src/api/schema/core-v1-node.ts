@@ -1,0 +1,190 @@
+/**
+ * core/v1 Node.
+ *
+ * Fields, types and descriptions are Kubernetes v1.33's own (its OpenAPI
+ * documents, which kubectl explain prints); patch strategies and merge keys
+ * copy the Go struct tags; list types copy the +listType markers.
+ */
+import type { Definitions } from '../schema-types.ts';
+import { arr, bool, int32, int64, map, obj, quantity, ref, str, time } from './builders.ts';
+
+export const coreV1NodeDefinitions: Definitions = {
+  'io.k8s.api.core.v1.AttachedVolume': obj(
+    'AttachedVolume describes a volume attached to a node',
+    {
+      devicePath: str('DevicePath represents the device path where the volume should be available'),
+      name: str('Name of the attached volume'),
+    },
+    { required: ['devicePath', 'name'] },
+  ),
+  'io.k8s.api.core.v1.ConfigMapNodeConfigSource': obj(
+    'ConfigMapNodeConfigSource contains the information to reference a ConfigMap as a config source for the Node. This API is deprecated since 1.22: https://git.k8s.io/enhancements/keps/sig-node/281-dynamic-kubelet-configuration',
+    {
+      kubeletConfigKey: str('KubeletConfigKey declares which key of the referenced ConfigMap corresponds to the KubeletConfiguration structure This field is required in all cases.'),
+      name: str('Name is the metadata.name of the referenced ConfigMap. This field is required in all cases.'),
+      namespace: str('Namespace is the metadata.namespace of the referenced ConfigMap. This field is required in all cases.'),
+      resourceVersion: str('ResourceVersion is the metadata.ResourceVersion of the referenced ConfigMap. This field is forbidden in Node.Spec, and required in Node.Status.'),
+      uid: str('UID is the metadata.UID of the referenced ConfigMap. This field is forbidden in Node.Spec, and required in Node.Status.'),
+    },
+    { required: ['kubeletConfigKey', 'name', 'namespace'] },
+  ),
+  'io.k8s.api.core.v1.ContainerImage': obj(
+    'Describe a container image',
+    {
+      names: arr(str(), 'Names by which this image is known. e.g. ["kubernetes.example/hyperkube:v1.0.7", "cloud-vendor.registry.example/cloud-vendor/hyperkube:v1.0.7"]', { listType: 'atomic' }),
+      sizeBytes: int64('The size of the image in bytes.'),
+    },
+  ),
+  'io.k8s.api.core.v1.DaemonEndpoint': obj(
+    'DaemonEndpoint contains information about a single Daemon endpoint.',
+    {
+      Port: int32('Port number of the given endpoint.'),
+    },
+    { required: ['Port'] },
+  ),
+  'io.k8s.api.core.v1.Node': obj(
+    'Node is a worker node in Kubernetes. Each node will have a unique identifier in the cache (i.e. in etcd).',
+    {
+      apiVersion: str('APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources'),
+      kind: str('Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds'),
+      metadata: ref('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta', ''),
+      spec: ref('io.k8s.api.core.v1.NodeSpec', ''),
+      status: ref('io.k8s.api.core.v1.NodeStatus', ''),
+    },
+    { gvk: { group: '', version: 'v1', kind: 'Node' } },
+  ),
+  'io.k8s.api.core.v1.NodeAddress': obj(
+    'NodeAddress contains information for the node\'s address.',
+    {
+      address: str('The node address.'),
+      type: str('Node address type, one of Hostname, ExternalIP or InternalIP.'),
+    },
+    { required: ['address', 'type'] },
+  ),
+  'io.k8s.api.core.v1.NodeCondition': obj(
+    'NodeCondition contains condition information for a node.',
+    {
+      lastHeartbeatTime: time('Last time we got an update on a given condition.'),
+      lastTransitionTime: time('Last time the condition transit from one status to another.'),
+      message: str('Human readable message indicating details about last transition.'),
+      reason: str('(brief) reason for the condition\'s last transition.'),
+      status: str('Status of the condition, one of True, False, Unknown.'),
+      type: str('Type of node condition.'),
+    },
+    { required: ['status', 'type'] },
+  ),
+  'io.k8s.api.core.v1.NodeConfigSource': obj(
+    'NodeConfigSource specifies a source of node configuration. Exactly one subfield (excluding metadata) must be non-nil. This API is deprecated since 1.22',
+    {
+      configMap: ref('io.k8s.api.core.v1.ConfigMapNodeConfigSource', ''),
+    },
+  ),
+  'io.k8s.api.core.v1.NodeConfigStatus': obj(
+    'NodeConfigStatus describes the status of the config assigned by Node.Spec.ConfigSource.',
+    {
+      active: ref('io.k8s.api.core.v1.NodeConfigSource', ''),
+      assigned: ref('io.k8s.api.core.v1.NodeConfigSource', ''),
+      error: str('Error describes any problems reconciling the Spec.ConfigSource to the Active config. Errors may occur, for example, attempting to checkpoint Spec.ConfigSource to the local Assigned record, attempting to checkpoint the payload associated with Spec.ConfigSource, attempting to load or validate the Assigned config, etc. Errors may occur at different points while syncing config. Earlier errors (e.g. download or checkpointing errors) will not result in a rollback to LastKnownGood, and may resolve across Kubelet retries. Later errors (e.g. loading or validating a checkpointed config) will result in a rollback to LastKnownGood. In the latter case, it is usually possible to resolve the error by fixing the config assigned in Spec.ConfigSource. You can find additional information for debugging by searching the error message in the Kubelet log. Error is a human-readable description of the error state; machines can check whether or not Error is empty, but should not rely on the stability of the Error text across Kubelet versions.'),
+      lastKnownGood: ref('io.k8s.api.core.v1.NodeConfigSource', ''),
+    },
+  ),
+  'io.k8s.api.core.v1.NodeDaemonEndpoints': obj(
+    'NodeDaemonEndpoints lists ports opened by daemons running on the Node.',
+    {
+      kubeletEndpoint: ref('io.k8s.api.core.v1.DaemonEndpoint', ''),
+    },
+  ),
+  'io.k8s.api.core.v1.NodeFeatures': obj(
+    'NodeFeatures describes the set of features implemented by the CRI implementation. The features contained in the NodeFeatures should depend only on the cri implementation independent of runtime handlers.',
+    {
+      supplementalGroupsPolicy: bool('SupplementalGroupsPolicy is set to true if the runtime supports SupplementalGroupsPolicy and ContainerUser.'),
+    },
+  ),
+  'io.k8s.api.core.v1.NodeList': obj(
+    'NodeList is the whole list of all Nodes which have been registered with master.',
+    {
+      apiVersion: str('APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources'),
+      items: arr(ref('io.k8s.api.core.v1.Node'), 'List of nodes', { listType: 'atomic' }),
+      kind: str('Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds'),
+      metadata: ref('io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta', ''),
+    },
+    { required: ['items'], gvk: { group: '', version: 'v1', kind: 'NodeList' } },
+  ),
+  'io.k8s.api.core.v1.NodeRuntimeHandler': obj(
+    'NodeRuntimeHandler is a set of runtime handler information.',
+    {
+      features: ref('io.k8s.api.core.v1.NodeRuntimeHandlerFeatures', ''),
+      name: str('Runtime handler name. Empty for the default runtime handler.'),
+    },
+  ),
+  'io.k8s.api.core.v1.NodeRuntimeHandlerFeatures': obj(
+    'NodeRuntimeHandlerFeatures is a set of features implemented by the runtime handler.',
+    {
+      recursiveReadOnlyMounts: bool('RecursiveReadOnlyMounts is set to true if the runtime handler supports RecursiveReadOnlyMounts.'),
+      userNamespaces: bool('UserNamespaces is set to true if the runtime handler supports UserNamespaces, including for volumes.'),
+    },
+  ),
+  'io.k8s.api.core.v1.NodeSpec': obj(
+    'NodeSpec describes the attributes that a node is created with.',
+    {
+      configSource: ref('io.k8s.api.core.v1.NodeConfigSource', ''),
+      externalID: str('Deprecated. Not all kubelets will set this field. Remove field after 1.13. see: https://issues.k8s.io/61966'),
+      podCIDR: str('PodCIDR represents the pod IP range assigned to the node.'),
+      podCIDRs: arr(str(), 'podCIDRs represents the IP ranges assigned to the node for usage by Pods on that node. If this field is specified, the 0th entry must match the podCIDR field. It may contain at most 1 value for each of IPv4 and IPv6.', { patchStrategy: 'merge', listType: 'set' }),
+      providerID: str('ID of the node assigned by the cloud provider in the format: <ProviderName>://<ProviderSpecificNodeID>'),
+      taints: arr(ref('io.k8s.api.core.v1.Taint'), 'If specified, the node\'s taints.', { listType: 'atomic' }),
+      unschedulable: bool('Unschedulable controls node schedulability of new pods. By default, node is schedulable. More info: https://kubernetes.io/docs/concepts/nodes/node/#manual-node-administration'),
+    },
+  ),
+  'io.k8s.api.core.v1.NodeStatus': obj(
+    'NodeStatus is information about the current status of a node.',
+    {
+      addresses: arr(ref('io.k8s.api.core.v1.NodeAddress'), 'List of addresses reachable to the node. Queried from cloud provider, if available. More info: https://kubernetes.io/docs/reference/node/node-status/#addresses Note: This field is declared as mergeable, but the merge key is not sufficiently unique, which can cause data corruption when it is merged. Callers should instead use a full-replacement patch. See https://pr.k8s.io/79391 for an example. Consumers should assume that addresses can change during the lifetime of a Node. However, there are some exceptions where this may not be possible, such as Pods that inherit a Node\'s address in its own status or consumers of the downward API (status.hostIP).', { mergeKey: 'type', patchStrategy: 'merge', listType: 'map', listMapKeys: ['type'] }),
+      allocatable: map(quantity(), 'Allocatable represents the resources of a node that are available for scheduling. Defaults to Capacity.'),
+      capacity: map(quantity(), 'Capacity represents the total resources of a node. More info: https://kubernetes.io/docs/reference/node/node-status/#capacity'),
+      conditions: arr(ref('io.k8s.api.core.v1.NodeCondition'), 'Conditions is an array of current observed node conditions. More info: https://kubernetes.io/docs/reference/node/node-status/#condition', { mergeKey: 'type', patchStrategy: 'merge', listType: 'map', listMapKeys: ['type'] }),
+      config: ref('io.k8s.api.core.v1.NodeConfigStatus', ''),
+      daemonEndpoints: ref('io.k8s.api.core.v1.NodeDaemonEndpoints', ''),
+      features: ref('io.k8s.api.core.v1.NodeFeatures', ''),
+      images: arr(ref('io.k8s.api.core.v1.ContainerImage'), 'List of container images on this node', { listType: 'atomic' }),
+      nodeInfo: ref('io.k8s.api.core.v1.NodeSystemInfo', ''),
+      phase: str('NodePhase is the recently observed lifecycle phase of the node. More info: https://kubernetes.io/docs/concepts/nodes/node/#phase The field is never populated, and now is deprecated.', { enum: ['Pending', 'Running', 'Terminated'] }),
+      runtimeHandlers: arr(ref('io.k8s.api.core.v1.NodeRuntimeHandler'), 'The available runtime handlers.', { listType: 'atomic' }),
+      volumesAttached: arr(ref('io.k8s.api.core.v1.AttachedVolume'), 'List of volumes that are attached to the node.', { listType: 'atomic' }),
+      volumesInUse: arr(str(), 'List of attachable volumes in use (mounted) by the node.', { listType: 'atomic' }),
+    },
+  ),
+  'io.k8s.api.core.v1.NodeSwapStatus': obj(
+    'NodeSwapStatus represents swap memory information.',
+    {
+      capacity: int64('Total amount of swap memory in bytes.'),
+    },
+  ),
+  'io.k8s.api.core.v1.NodeSystemInfo': obj(
+    'NodeSystemInfo is a set of ids/uuids to uniquely identify the node.',
+    {
+      architecture: str('The Architecture reported by the node'),
+      bootID: str('Boot ID reported by the node.'),
+      containerRuntimeVersion: str('ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).'),
+      kernelVersion: str('Kernel Version reported by the node from \'uname -r\' (e.g. 3.16.0-0.bpo.4-amd64).'),
+      kubeProxyVersion: str('Deprecated: KubeProxy Version reported by the node.'),
+      kubeletVersion: str('Kubelet Version reported by the node.'),
+      machineID: str('MachineID reported by the node. For unique machine identification in the cluster this field is preferred. Learn more from man(5) machine-id: http://man7.org/linux/man-pages/man5/machine-id.5.html'),
+      operatingSystem: str('The Operating System reported by the node'),
+      osImage: str('OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).'),
+      swap: ref('io.k8s.api.core.v1.NodeSwapStatus', ''),
+      systemUUID: str('SystemUUID reported by the node. For unique machine identification MachineID is preferred. This field is specific to Red Hat hosts https://access.redhat.com/documentation/en-us/red_hat_subscription_management/1/html/rhsm/uuid'),
+    },
+    { required: ['architecture', 'bootID', 'containerRuntimeVersion', 'kernelVersion', 'kubeProxyVersion', 'kubeletVersion', 'machineID', 'operatingSystem', 'osImage', 'systemUUID'] },
+  ),
+  'io.k8s.api.core.v1.Taint': obj(
+    'The node this Taint is attached to has the "effect" on any pod that does not tolerate the Taint.',
+    {
+      effect: str('Required. The effect of the taint on pods that do not tolerate the taint. Valid effects are NoSchedule, PreferNoSchedule and NoExecute.', { enum: ['NoExecute', 'NoSchedule', 'PreferNoSchedule'] }),
+      key: str('Required. The taint key to be applied to a node.'),
+      timeAdded: time('TimeAdded represents the time at which the taint was added. It is only written for NoExecute taints.'),
+      value: str('The taint value corresponding to the taint key.'),
+    },
+    { required: ['effect', 'key'] },
+  ),
+};
