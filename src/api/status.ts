@@ -158,19 +158,23 @@ const TYPE_TEXT: Record<FieldErrorType, string> = {
   FieldValueTypeInvalid: 'Invalid value',
 };
 
-/** Formats a value the way Go's field.Error does (%#v-ish for strings, %d for ints). */
+/**
+ * Formats a value the way apimachinery's field.Error.ErrorBody does: %q for
+ * strings, %v for numbers and booleans, JSON for lists and objects (e.g.
+ * `spec.clusterIPs: Invalid value: ["10.0.0.1"]: …`).
+ */
 function formatValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (v === null || v === undefined) return 'null';
-  if (Array.isArray(v)) return `[]${v.length && typeof v[0] === 'string' ? 'string' : 'interface {}'}{${v.map(formatValue).join(', ')}}`;
   return JSON.stringify(v);
 }
 
 /** "spec.ports[1].name: Duplicate value: \"http\"" — the text kubectl prints. */
 export function fieldErrorText(e: FieldError): string {
   let s = `${e.field}: ${TYPE_TEXT[e.type]}`;
-  const showValue = e.value !== undefined && e.type !== 'FieldValueRequired' && e.type !== 'FieldValueForbidden' && e.type !== 'FieldValueTooMany';
+  // Required, Forbidden, TooLong and Internal never print the value; TooMany prints the count.
+  const showValue = e.value !== undefined && e.type !== 'FieldValueRequired' && e.type !== 'FieldValueForbidden' && e.type !== 'FieldValueTooLong' && e.type !== 'InternalError';
   if (showValue) s += `: ${formatValue(e.value)}`;
   if (e.type === 'FieldValueNotSupported' && e.supported?.length) {
     s += `: supported values: ${e.supported.map((x) => JSON.stringify(x)).join(', ')}`;

@@ -79,6 +79,7 @@ function rawRequest(row: Row): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const u = new URL(row.path, api.url);
     const headers: Record<string, string> = { 'content-type': 'application/json', ...row.headers };
+    if (row.body !== undefined) headers['content-length'] = String(Buffer.byteLength(row.body));
     if (!row.noAuth) headers['authorization'] = `Bearer ${row.token ?? api.pki.token}`;
     const req = httpsRequest(u, { method: row.method, ca: api.pki.caCert, headers }, (res) => {
       const chunks: Buffer[] = [];

@@ -57,7 +57,16 @@ export async function startTestApi(opts: { storage?: 'memory' | 'sqlite'; dir?: 
       const u = new URL(path, url);
       const req = httpsRequest(
         u,
-        { method, ca: pki.caCert, headers: { authorization: `Bearer ${pki.token}`, 'content-type': 'application/json', ...headers } },
+        {
+          method,
+          ca: pki.caCert,
+          headers: {
+            authorization: `Bearer ${pki.token}`,
+            'content-type': 'application/json',
+            ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
+            ...headers,
+          },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));

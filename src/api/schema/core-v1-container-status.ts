@@ -12,9 +12,9 @@ export const coreV1ContainerStatusDefinitions: Definitions = {
   'io.k8s.api.core.v1.ContainerState': obj(
     'ContainerState holds a possible state of container. Only one of its members may be specified. If none of them is specified, the default one is ContainerStateWaiting.',
     {
-      running: ref('io.k8s.api.core.v1.ContainerStateRunning', ''),
-      terminated: ref('io.k8s.api.core.v1.ContainerStateTerminated', ''),
-      waiting: ref('io.k8s.api.core.v1.ContainerStateWaiting', ''),
+      running: ref('io.k8s.api.core.v1.ContainerStateRunning', 'Details about a running container'),
+      terminated: ref('io.k8s.api.core.v1.ContainerStateTerminated', 'Details about a terminated container'),
+      waiting: ref('io.k8s.api.core.v1.ContainerStateWaiting', 'Details about a waiting container'),
     },
   ),
   'io.k8s.api.core.v1.ContainerStateRunning': obj(
@@ -51,15 +51,15 @@ export const coreV1ContainerStatusDefinitions: Definitions = {
       containerID: str('ContainerID is the ID of the container in the format \'<type>://<container_id>\'. Where type is a container runtime identifier, returned from Version call of CRI API (for example "containerd").'),
       image: str('Image is the name of container image that the container is running. The container image may not match the image used in the PodSpec, as it may have been resolved by the runtime. More info: https://kubernetes.io/docs/concepts/containers/images.'),
       imageID: str('ImageID is the image ID of the container\'s image. The image ID may not match the image ID of the image used in the PodSpec, as it may have been resolved by the runtime.'),
-      lastState: ref('io.k8s.api.core.v1.ContainerState', ''),
+      lastState: ref('io.k8s.api.core.v1.ContainerState', 'LastTerminationState holds the last termination state of the container to help debug container crashes and restarts. This field is not populated if the container is still running and RestartCount is 0.'),
       name: str('Name is a DNS_LABEL representing the unique name of the container. Each container in a pod must have a unique name across all container types. Cannot be updated.'),
-      ready: bool('Ready specifies whether the container is currently passing its readiness check. The value will change as readiness probes keep executing. If no readiness probes are specified, this field defaults to true once the container is fully started (see Started field).  The value is typically used to determine whether a container is ready to accept traffic.'),
-      resources: ref('io.k8s.api.core.v1.ResourceRequirements', ''),
+      ready: bool('Ready specifies whether the container is currently passing its readiness check. The value will change as readiness probes keep executing. If no readiness probes are specified, this field defaults to true once the container is fully started (see Started field).\n\nThe value is typically used to determine whether a container is ready to accept traffic.'),
+      resources: ref('io.k8s.api.core.v1.ResourceRequirements', 'Resources represents the compute resource requests and limits that have been successfully enacted on the running container after it has been started or has been successfully resized.'),
       restartCount: int32('RestartCount holds the number of times the container has been restarted. Kubelet makes an effort to always increment the value, but there are cases when the state may be lost due to node restarts and then the value may be reset to 0. The value is never negative.'),
       started: bool('Started indicates whether the container has finished its postStart lifecycle hook and passed its startup probe. Initialized as false, becomes true after startupProbe is considered successful. Resets to false when the container is restarted, or if kubelet loses state temporarily. In both cases, startup probes will run again. Is always true when no startupProbe is defined and container is running and has passed the postStart lifecycle hook. The null value must be treated the same as false.'),
-      state: ref('io.k8s.api.core.v1.ContainerState', ''),
+      state: ref('io.k8s.api.core.v1.ContainerState', 'State holds details about the container\'s current condition.'),
       stopSignal: str('StopSignal reports the effective stop signal for this container'),
-      user: ref('io.k8s.api.core.v1.ContainerUser', ''),
+      user: ref('io.k8s.api.core.v1.ContainerUser', 'User represents user identity information initially attached to the first process of the container'),
       volumeMounts: arr(ref('io.k8s.api.core.v1.VolumeMountStatus'), 'Status of volume mounts.', { listType: 'map', listMapKeys: ['mountPath'] }),
     },
     { required: ['image', 'imageID', 'name', 'ready', 'restartCount'] },
@@ -67,7 +67,7 @@ export const coreV1ContainerStatusDefinitions: Definitions = {
   'io.k8s.api.core.v1.ContainerUser': obj(
     'ContainerUser represents user identity information',
     {
-      linux: ref('io.k8s.api.core.v1.LinuxContainerUser', ''),
+      linux: ref('io.k8s.api.core.v1.LinuxContainerUser', 'Linux holds user identity information initially attached to the first process of the containers in Linux. Note that the actual running identity can be changed if the process has enough privilege to do so.'),
     },
   ),
   'io.k8s.api.core.v1.LinuxContainerUser': obj(

@@ -47,9 +47,9 @@ export const coreV1NodeDefinitions: Definitions = {
     {
       apiVersion: str('APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources'),
       kind: str('Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds'),
-      metadata: ref('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta', ''),
-      spec: ref('io.k8s.api.core.v1.NodeSpec', ''),
-      status: ref('io.k8s.api.core.v1.NodeStatus', ''),
+      metadata: ref('io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta', 'Standard object\'s metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata'),
+      spec: ref('io.k8s.api.core.v1.NodeSpec', 'Spec defines the behavior of a node. https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status'),
+      status: ref('io.k8s.api.core.v1.NodeStatus', 'Most recently observed status of the node. Populated by the system. Read-only. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status'),
     },
     { gvk: { group: '', version: 'v1', kind: 'Node' } },
   ),
@@ -76,22 +76,22 @@ export const coreV1NodeDefinitions: Definitions = {
   'io.k8s.api.core.v1.NodeConfigSource': obj(
     'NodeConfigSource specifies a source of node configuration. Exactly one subfield (excluding metadata) must be non-nil. This API is deprecated since 1.22',
     {
-      configMap: ref('io.k8s.api.core.v1.ConfigMapNodeConfigSource', ''),
+      configMap: ref('io.k8s.api.core.v1.ConfigMapNodeConfigSource', 'ConfigMap is a reference to a Node\'s ConfigMap'),
     },
   ),
   'io.k8s.api.core.v1.NodeConfigStatus': obj(
     'NodeConfigStatus describes the status of the config assigned by Node.Spec.ConfigSource.',
     {
-      active: ref('io.k8s.api.core.v1.NodeConfigSource', ''),
-      assigned: ref('io.k8s.api.core.v1.NodeConfigSource', ''),
+      active: ref('io.k8s.api.core.v1.NodeConfigSource', 'Active reports the checkpointed config the node is actively using. Active will represent either the current version of the Assigned config, or the current LastKnownGood config, depending on whether attempting to use the Assigned config results in an error.'),
+      assigned: ref('io.k8s.api.core.v1.NodeConfigSource', 'Assigned reports the checkpointed config the node will try to use. When Node.Spec.ConfigSource is updated, the node checkpoints the associated config payload to local disk, along with a record indicating intended config. The node refers to this record to choose its config checkpoint, and reports this record in Assigned. Assigned only updates in the status after the record has been checkpointed to disk. When the Kubelet is restarted, it tries to make the Assigned config the Active config by loading and validating the checkpointed payload identified by Assigned.'),
       error: str('Error describes any problems reconciling the Spec.ConfigSource to the Active config. Errors may occur, for example, attempting to checkpoint Spec.ConfigSource to the local Assigned record, attempting to checkpoint the payload associated with Spec.ConfigSource, attempting to load or validate the Assigned config, etc. Errors may occur at different points while syncing config. Earlier errors (e.g. download or checkpointing errors) will not result in a rollback to LastKnownGood, and may resolve across Kubelet retries. Later errors (e.g. loading or validating a checkpointed config) will result in a rollback to LastKnownGood. In the latter case, it is usually possible to resolve the error by fixing the config assigned in Spec.ConfigSource. You can find additional information for debugging by searching the error message in the Kubelet log. Error is a human-readable description of the error state; machines can check whether or not Error is empty, but should not rely on the stability of the Error text across Kubelet versions.'),
-      lastKnownGood: ref('io.k8s.api.core.v1.NodeConfigSource', ''),
+      lastKnownGood: ref('io.k8s.api.core.v1.NodeConfigSource', 'LastKnownGood reports the checkpointed config the node will fall back to when it encounters an error attempting to use the Assigned config. The Assigned config becomes the LastKnownGood config when the node determines that the Assigned config is stable and correct. This is currently implemented as a 10-minute soak period starting when the local record of Assigned config is updated. If the Assigned config is Active at the end of this period, it becomes the LastKnownGood. Note that if Spec.ConfigSource is reset to nil (use local defaults), the LastKnownGood is also immediately reset to nil, because the local default config is always assumed good. You should not make assumptions about the node\'s method of determining config stability and correctness, as this may change or become configurable in the future.'),
     },
   ),
   'io.k8s.api.core.v1.NodeDaemonEndpoints': obj(
     'NodeDaemonEndpoints lists ports opened by daemons running on the Node.',
     {
-      kubeletEndpoint: ref('io.k8s.api.core.v1.DaemonEndpoint', ''),
+      kubeletEndpoint: ref('io.k8s.api.core.v1.DaemonEndpoint', 'Endpoint on which Kubelet is listening.'),
     },
   ),
   'io.k8s.api.core.v1.NodeFeatures': obj(
@@ -106,14 +106,14 @@ export const coreV1NodeDefinitions: Definitions = {
       apiVersion: str('APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources'),
       items: arr(ref('io.k8s.api.core.v1.Node'), 'List of nodes', { listType: 'atomic' }),
       kind: str('Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds'),
-      metadata: ref('io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta', ''),
+      metadata: ref('io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta', 'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds'),
     },
     { required: ['items'], gvk: { group: '', version: 'v1', kind: 'NodeList' } },
   ),
   'io.k8s.api.core.v1.NodeRuntimeHandler': obj(
     'NodeRuntimeHandler is a set of runtime handler information.',
     {
-      features: ref('io.k8s.api.core.v1.NodeRuntimeHandlerFeatures', ''),
+      features: ref('io.k8s.api.core.v1.NodeRuntimeHandlerFeatures', 'Supported features.'),
       name: str('Runtime handler name. Empty for the default runtime handler.'),
     },
   ),
@@ -127,7 +127,7 @@ export const coreV1NodeDefinitions: Definitions = {
   'io.k8s.api.core.v1.NodeSpec': obj(
     'NodeSpec describes the attributes that a node is created with.',
     {
-      configSource: ref('io.k8s.api.core.v1.NodeConfigSource', ''),
+      configSource: ref('io.k8s.api.core.v1.NodeConfigSource', 'Deprecated: Previously used to specify the source of the node\'s configuration for the DynamicKubeletConfig feature. This feature is removed.'),
       externalID: str('Deprecated. Not all kubelets will set this field. Remove field after 1.13. see: https://issues.k8s.io/61966'),
       podCIDR: str('PodCIDR represents the pod IP range assigned to the node.'),
       podCIDRs: arr(str(), 'podCIDRs represents the IP ranges assigned to the node for usage by Pods on that node. If this field is specified, the 0th entry must match the podCIDR field. It may contain at most 1 value for each of IPv4 and IPv6.', { patchStrategy: 'merge', listType: 'set' }),
@@ -143,11 +143,11 @@ export const coreV1NodeDefinitions: Definitions = {
       allocatable: map(quantity(), 'Allocatable represents the resources of a node that are available for scheduling. Defaults to Capacity.'),
       capacity: map(quantity(), 'Capacity represents the total resources of a node. More info: https://kubernetes.io/docs/reference/node/node-status/#capacity'),
       conditions: arr(ref('io.k8s.api.core.v1.NodeCondition'), 'Conditions is an array of current observed node conditions. More info: https://kubernetes.io/docs/reference/node/node-status/#condition', { mergeKey: 'type', patchStrategy: 'merge', listType: 'map', listMapKeys: ['type'] }),
-      config: ref('io.k8s.api.core.v1.NodeConfigStatus', ''),
-      daemonEndpoints: ref('io.k8s.api.core.v1.NodeDaemonEndpoints', ''),
-      features: ref('io.k8s.api.core.v1.NodeFeatures', ''),
+      config: ref('io.k8s.api.core.v1.NodeConfigStatus', 'Status of the config assigned to the node via the dynamic Kubelet config feature.'),
+      daemonEndpoints: ref('io.k8s.api.core.v1.NodeDaemonEndpoints', 'Endpoints of daemons running on the Node.'),
+      features: ref('io.k8s.api.core.v1.NodeFeatures', 'Features describes the set of features implemented by the CRI implementation.'),
       images: arr(ref('io.k8s.api.core.v1.ContainerImage'), 'List of container images on this node', { listType: 'atomic' }),
-      nodeInfo: ref('io.k8s.api.core.v1.NodeSystemInfo', ''),
+      nodeInfo: ref('io.k8s.api.core.v1.NodeSystemInfo', 'Set of ids/uuids to uniquely identify the node. More info: https://kubernetes.io/docs/concepts/nodes/node/#info'),
       phase: str('NodePhase is the recently observed lifecycle phase of the node. More info: https://kubernetes.io/docs/concepts/nodes/node/#phase The field is never populated, and now is deprecated.', { enum: ['Pending', 'Running', 'Terminated'] }),
       runtimeHandlers: arr(ref('io.k8s.api.core.v1.NodeRuntimeHandler'), 'The available runtime handlers.', { listType: 'atomic' }),
       volumesAttached: arr(ref('io.k8s.api.core.v1.AttachedVolume'), 'List of volumes that are attached to the node.', { listType: 'atomic' }),
@@ -172,7 +172,7 @@ export const coreV1NodeDefinitions: Definitions = {
       machineID: str('MachineID reported by the node. For unique machine identification in the cluster this field is preferred. Learn more from man(5) machine-id: http://man7.org/linux/man-pages/man5/machine-id.5.html'),
       operatingSystem: str('The Operating System reported by the node'),
       osImage: str('OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).'),
-      swap: ref('io.k8s.api.core.v1.NodeSwapStatus', ''),
+      swap: ref('io.k8s.api.core.v1.NodeSwapStatus', 'Swap Info reported by the node.'),
       systemUUID: str('SystemUUID reported by the node. For unique machine identification MachineID is preferred. This field is specific to Red Hat hosts https://access.redhat.com/documentation/en-us/red_hat_subscription_management/1/html/rhsm/uuid'),
     },
     { required: ['architecture', 'bootID', 'containerRuntimeVersion', 'kernelVersion', 'kubeProxyVersion', 'kubeletVersion', 'machineID', 'operatingSystem', 'osImage', 'systemUUID'] },

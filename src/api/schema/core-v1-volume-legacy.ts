@@ -10,7 +10,7 @@ import { arr, bool, int32, map, obj, ref, str } from './builders.ts';
 
 export const coreV1VolumeLegacyDefinitions: Definitions = {
   'io.k8s.api.core.v1.AWSElasticBlockStoreVolumeSource': obj(
-    'Represents a Persistent Disk resource in AWS.  An AWS EBS disk must exist before mounting to a container. The disk must also be in the same AWS zone as the kubelet. An AWS EBS disk can only be mounted as read/write once. AWS EBS volumes support ownership management and SELinux relabeling.',
+    'Represents a Persistent Disk resource in AWS.\n\nAn AWS EBS disk must exist before mounting to a container. The disk must also be in the same AWS zone as the kubelet. An AWS EBS disk can only be mounted as read/write once. AWS EBS volumes support ownership management and SELinux relabeling.',
     {
       fsType: str('fsType is the filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://kubernetes.io/docs/concepts/storage/volumes#awselasticblockstore'),
       partition: int32('partition is the partition in the volume that you want to mount. If omitted, the default is to mount by volume name. Examples: For volume /dev/sda1, you specify the partition as "1". Similarly, the volume partition for /dev/sda is "0" (or you can leave the property empty).'),
@@ -47,7 +47,7 @@ export const coreV1VolumeLegacyDefinitions: Definitions = {
       path: str('path is Optional: Used as the mounted root, rather than the full Ceph tree, default is /'),
       readOnly: bool('readOnly is Optional: Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it'),
       secretFile: str('secretFile is Optional: SecretFile is the path to key ring for User, default is /etc/ceph/user.secret More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it'),
-      secretRef: ref('io.k8s.api.core.v1.LocalObjectReference', ''),
+      secretRef: ref('io.k8s.api.core.v1.LocalObjectReference', 'secretRef is Optional: SecretRef is reference to the authentication secret for User, default is empty. More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it'),
       user: str('user is optional: User is the rados user name, default is admin More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it'),
     },
     { required: ['monitors'] },
@@ -57,7 +57,7 @@ export const coreV1VolumeLegacyDefinitions: Definitions = {
     {
       fsType: str('fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://examples.k8s.io/mysql-cinder-pd/README.md'),
       readOnly: bool('readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. More info: https://examples.k8s.io/mysql-cinder-pd/README.md'),
-      secretRef: ref('io.k8s.api.core.v1.LocalObjectReference', ''),
+      secretRef: ref('io.k8s.api.core.v1.LocalObjectReference', 'secretRef is optional: points to a secret object containing parameters used to connect to OpenStack.'),
       volumeID: str('volumeID used to identify the volume in cinder. More info: https://examples.k8s.io/mysql-cinder-pd/README.md'),
     },
     { required: ['volumeID'] },
@@ -79,7 +79,7 @@ export const coreV1VolumeLegacyDefinitions: Definitions = {
       fsType: str('fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". The default filesystem depends on FlexVolume script.'),
       options: map(str(), 'options is Optional: this field holds extra command options if any.'),
       readOnly: bool('readOnly is Optional: defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.'),
-      secretRef: ref('io.k8s.api.core.v1.LocalObjectReference', ''),
+      secretRef: ref('io.k8s.api.core.v1.LocalObjectReference', 'secretRef is Optional: secretRef is reference to the secret object containing sensitive information to pass to the plugin scripts. This may be empty if no secret object is specified. If the secret object contains more than one secret, all secrets are passed to the plugin scripts.'),
     },
     { required: ['driver'] },
   ),
@@ -91,7 +91,7 @@ export const coreV1VolumeLegacyDefinitions: Definitions = {
     },
   ),
   'io.k8s.api.core.v1.GCEPersistentDiskVolumeSource': obj(
-    'Represents a Persistent Disk resource in Google Compute Engine.  A GCE PD must exist before mounting to a container. The disk must also be in the same GCE project and zone as the kubelet. A GCE PD can only be mounted as read/write once or read-only many times. GCE PDs support ownership management and SELinux relabeling.',
+    'Represents a Persistent Disk resource in Google Compute Engine.\n\nA GCE PD must exist before mounting to a container. The disk must also be in the same GCE project and zone as the kubelet. A GCE PD can only be mounted as read/write once or read-only many times. GCE PDs support ownership management and SELinux relabeling.',
     {
       fsType: str('fsType is filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk'),
       partition: int32('partition is the partition in the volume that you want to mount. If omitted, the default is to mount by volume name. Examples: For volume /dev/sda1, you specify the partition as "1". Similarly, the volume partition for /dev/sda is "0" (or you can leave the property empty). More info: https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk'),
@@ -101,7 +101,7 @@ export const coreV1VolumeLegacyDefinitions: Definitions = {
     { required: ['pdName'] },
   ),
   'io.k8s.api.core.v1.GitRepoVolumeSource': obj(
-    'Represents a volume that is populated with the contents of a git repository. Git repo volumes do not support ownership management. Git repo volumes support SELinux relabeling.  DEPRECATED: GitRepo is deprecated. To provision a container with a git repo, mount an EmptyDir into an InitContainer that clones the repo using git, then mount the EmptyDir into the Pod\'s container.',
+    'Represents a volume that is populated with the contents of a git repository. Git repo volumes do not support ownership management. Git repo volumes support SELinux relabeling.\n\nDEPRECATED: GitRepo is deprecated. To provision a container with a git repo, mount an EmptyDir into an InitContainer that clones the repo using git, then mount the EmptyDir into the Pod\'s container.',
     {
       directory: str('directory is the target directory name. Must not contain or start with \'..\'.  If \'.\' is supplied, the volume directory will be the git repository.  Otherwise, if specified, the volume will contain the git repository in the subdirectory with the given name.'),
       repository: str('repository is the URL'),
@@ -130,7 +130,7 @@ export const coreV1VolumeLegacyDefinitions: Definitions = {
       lun: int32('lun represents iSCSI Target Lun number.'),
       portals: arr(str(), 'portals is the iSCSI Target Portal List. The portal is either an IP or ip_addr:port if the port is other than default (typically TCP ports 860 and 3260).', { listType: 'atomic' }),
       readOnly: bool('readOnly here will force the ReadOnly setting in VolumeMounts. Defaults to false.'),
-      secretRef: ref('io.k8s.api.core.v1.LocalObjectReference', ''),
+      secretRef: ref('io.k8s.api.core.v1.LocalObjectReference', 'secretRef is the CHAP Secret for iSCSI target and initiator authentication'),
       targetPortal: str('targetPortal is iSCSI Target Portal. The Portal is either an IP or ip_addr:port if the port is other than default (typically TCP ports 860 and 3260).'),
     },
     { required: ['iqn', 'lun', 'targetPortal'] },
@@ -182,7 +182,7 @@ export const coreV1VolumeLegacyDefinitions: Definitions = {
       monitors: arr(str(), 'monitors is a collection of Ceph monitors. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it', { listType: 'atomic' }),
       pool: str('pool is the rados pool name. Default is rbd. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it'),
       readOnly: bool('readOnly here will force the ReadOnly setting in VolumeMounts. Defaults to false. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it'),
-      secretRef: ref('io.k8s.api.core.v1.LocalObjectReference', ''),
+      secretRef: ref('io.k8s.api.core.v1.LocalObjectReference', 'secretRef is name of the authentication secret for RBDUser. If provided overrides keyring. Default is nil. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it'),
       user: str('user is the rados user name. Default is admin. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it'),
     },
     { required: ['image', 'monitors'] },
@@ -194,7 +194,7 @@ export const coreV1VolumeLegacyDefinitions: Definitions = {
       gateway: str('gateway is the host address of the ScaleIO API Gateway.'),
       protectionDomain: str('protectionDomain is the name of the ScaleIO Protection Domain for the configured storage.'),
       readOnly: bool('readOnly Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.'),
-      secretRef: ref('io.k8s.api.core.v1.LocalObjectReference', ''),
+      secretRef: ref('io.k8s.api.core.v1.LocalObjectReference', 'secretRef references to the secret for ScaleIO user and other sensitive information. If this is not provided, Login operation will fail.'),
       sslEnabled: bool('sslEnabled Flag enable/disable SSL communication with Gateway, default false'),
       storageMode: str('storageMode indicates whether the storage for a volume should be ThickProvisioned or ThinProvisioned. Default is ThinProvisioned.'),
       storagePool: str('storagePool is the ScaleIO Storage Pool associated with the protection domain.'),
@@ -208,7 +208,7 @@ export const coreV1VolumeLegacyDefinitions: Definitions = {
     {
       fsType: str('fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.'),
       readOnly: bool('readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.'),
-      secretRef: ref('io.k8s.api.core.v1.LocalObjectReference', ''),
+      secretRef: ref('io.k8s.api.core.v1.LocalObjectReference', 'secretRef specifies the secret to use for obtaining the StorageOS API credentials.  If not specified, default values will be attempted.'),
       volumeName: str('volumeName is the human-readable name of the StorageOS volume.  Volume names are only unique within a namespace.'),
       volumeNamespace: str('volumeNamespace specifies the scope of the volume within StorageOS.  If no namespace is specified then the Pod\'s namespace will be used.  This allows the Kubernetes name scoping to be mirrored within StorageOS for tighter integration. Set VolumeName to any name to override the default behaviour. Set to "default" if you are not using namespaces within StorageOS. Namespaces that do not pre-exist within StorageOS will be created.'),
     },
