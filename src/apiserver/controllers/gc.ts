@@ -41,6 +41,11 @@ export class GarbageCollector {
         this.queue.add(ev.key);
         const uid = ev.obj.metadata.uid;
         if (uid) for (const d of this.dependents.get(uid) ?? []) this.queue.add(d);
+        // A dependent changed or went: its owners may be waiting for it (foreground).
+        for (const o of [...(ev.obj.metadata.ownerReferences ?? []), ...(ev.prev?.metadata.ownerReferences ?? [])]) {
+          const ownerKey = this.uidToKey.get(o.uid);
+          if (ownerKey) this.queue.add(ownerKey);
+        }
       },
     });
   }

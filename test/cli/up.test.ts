@@ -1,0 +1,80 @@
+/**
+ * `switchboard up` as a user runs it: the ready line, a 0600 kubeconfig that
+ * the pinned kubectl uses as it is, Ctrl-C shutdown, and a restart that keeps
+ * every object.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { kubectlPath } from '../../scripts/kubectl.mjs';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function up(dir: string, port: number): Promise<{ child: ChildProcess; out: () => string }> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/switchboard.js'), 'up', '--data-dir', dir, '--api-port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  for (let i = 0; i < 400 && !/export KUBECONFIG=/.test(out) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 25));
+  assert.match(out, /ready/, out);
+  return { child, out: () => out };
+}
+
+function kubectl(kubeconfig: string, home: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(kubectlPath(), args, { env: { PATH: process.env['PATH'] ?? '', HOME: home, KUBECONFIG: kubeconfig } }, (err, stdout, stderr) =>
+      resolve({ code: err ? 1 : 0, stdout: String(stdout), stderr: String(stderr) }),
+    );
+  });
+}
+
+test('up prints the ready line and a kubeconfig kubectl uses as it is; Ctrl-C stops; restart keeps objects', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-up-'));
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  try {
+    const first = await up(dir, port);
+    child = first.child;
+    const m = /export KUBECONFIG=(\S+)/.exec(first.out());
+    assert.ok(m, 'prints the export line');
+    const kubeconfig = m[1]!;
+    assert.equal(statSync(kubeconfig).mode & 0o777, 0o600, 'kubeconfig is 0600');
+    assert.match(first.out(), new RegExp(`https://127\\.0\\.0\\.1:${port}`));
+    const ns = await kubectl(kubeconfig, dir, ['get', 'namespaces']);
+    assert.equal(ns.code, 0, ns.stderr);
+    assert.match(ns.stdout, /^default\s+Active/m);
+    const created = await kubectl(kubeconfig, dir, ['create', 'namespace', 'kept']);
+    assert.equal(created.code, 0, created.stderr);
+
+    const exited = new Promise<number | null>((r) => first.child.once('exit', (code) => r(code)));
+    first.child.kill('SIGINT');
+    assert.equal(await exited, 0, 'clean exit on SIGINT');
+
+    const second = await up(dir, port);
+    child = second.child;
+    const again = await kubectl(kubeconfig, dir, ['get', 'namespace', 'kept']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^kept\s+Active/m);
+  } finally {
+    if (child && child.exitCode === null) {
+      const gone = new Promise((r) => child!.once('exit', r));
+      child.kill('SIGTERM');
+      await gone;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
