@@ -24,6 +24,8 @@ export interface ResourceInfo {
   fields?: (obj: KubeObject) => Record<string, string>;
   /** Does the main resource endpoint ignore status changes (has a status subresource)? */
   statusSubresource: boolean;
+  /** PUT to a missing object creates it (strategy AllowCreateOnUpdate). */
+  allowCreateOnUpdate?: boolean;
 }
 
 export const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -98,10 +100,10 @@ export const RESOURCES: readonly ResourceInfo[] = [
   row('', 'v1', 'Node', 'nodes', false, ['no'], { subresources: ['status'], statusSubresource: true, fields: nodeFields }),
   row('', 'v1', 'Pod', 'pods', true, ['po'], { categories: ['all'], subresources: ['status', 'log'], statusSubresource: true, fields: podFields }),
   row('', 'v1', 'Service', 'services', true, ['svc'], { categories: ['all'], subresources: ['status'], statusSubresource: true }),
-  row('', 'v1', 'Endpoints', 'endpoints', true, ['ep'], { singular: 'endpoints' }),
+  row('', 'v1', 'Endpoints', 'endpoints', true, ['ep'], { singular: 'endpoints', allowCreateOnUpdate: true }),
   row('', 'v1', 'Event', 'events', true, ['ev'], { fields: eventFields }),
   row('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true, []),
-  row('coordination.k8s.io', 'v1', 'Lease', 'leases', true, []),
+  row('coordination.k8s.io', 'v1', 'Lease', 'leases', true, [], { allowCreateOnUpdate: true }),
 ];
 
 export function groupVersion(r: Pick<ResourceInfo, 'group' | 'version'>): string {

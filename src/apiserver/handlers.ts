@@ -11,7 +11,7 @@ import { ApiError, badRequest, methodNotAllowed, notAcceptable, notFound, status
 import { groupVersion, storageKey, storagePrefix, type ResourceInfo } from '../api/resources.ts';
 import { parseFieldSelector, parseLabelSelector, type FieldSelector, type LabelSelector } from '../api/selectors.ts';
 import { definitions, schemaFor } from '../api/schema/index.ts';
-import { findFieldProblems, fieldValidationOutcome } from '../api/field-validation/index.ts';
+import { findFieldProblems, fieldValidationOutcome, parseFieldValidation, warningHeaderValue } from '../api/field-validation/index.ts';
 import type { Registry } from './registry.ts';
 import { jsonOf, type CacheEvent } from './cacher.ts';
 import { decodeBody, negotiate, readBody, mediaType, type ResourceRequest, type ResponseFormat } from './request.ts';
@@ -83,17 +83,17 @@ function checkKind(r: ResourceInfo, obj: unknown): KubeObject {
   return o;
 }
 
-/** fieldValidation=Strict|Warn|Ignore (default Warn, as Kubernetes). */
-function fieldValidation(r: ResourceInfo, q: URLSearchParams, jsonText: string): string[] {
-  const mode = q.get('fieldValidation') ?? 'Warn';
-  if (mode !== 'Strict' && mode !== 'Warn' && mode !== 'Ignore') {
-    throw badRequest(`fieldValidation parameter unsupported: ${mode}`);
-  }
+/**
+ * fieldValidation=Strict|Warn|Ignore (default Warn, as Kubernetes). Create and
+ * update wrap a strict error as the decoder does; patch reports it bare.
+ */
+function fieldValidation(r: ResourceInfo, q: URLSearchParams, jsonText: string, op: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions'): string[] {
+  const mode = parseFieldValidation(q.get('fieldValidation'), op);
   if (mode === 'Ignore') return [];
   const schema = schemaFor(r.group, r.version, r.kind);
   if (!schema) return [];
   const problems = findFieldProblems(jsonText, schema, definitions);
-  const out = fieldValidationOutcome(mode, problems);
+  const out = fieldValidationOutcome(mode, problems, op === 'PatchOptions' ? undefined : { kind: r.kind, version: r.version });
   if (out.error) throw out.error;
   return out.warnings;
 }
@@ -118,7 +118,7 @@ function partialMetadata(o: KubeObject): object {
 }
 
 export function send(res: ServerResponse, status: number, body: unknown, format: ResponseFormat = 'json', warnings: string[] = []): void {
-  if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+  if (warnings.length) res.setHeader('Warning', warnings.map(warningHeaderValue));
   let text: string;
   let type: string;
   if (format === 'yaml') {
@@ -195,7 +195,7 @@ async function dispatch(ctx: HandlerContext, r: ResourceInfo, ns: string | undef
       if (r.namespaced && o.metadata.namespace !== undefined && o.metadata.namespace !== '' && o.metadata.namespace !== ns) {
         throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
       }
-      const warnings = fieldValidation(r, q, jsonText);
+      const warnings = fieldValidation(r, q, jsonText, 'CreateOptions');
       const created = await reg.create(r, ns, o, { dryRun: dryRun(q) });
       return { status: 201, body: created, warnings };
     }
@@ -208,7 +208,7 @@ async function dispatch(ctx: HandlerContext, r: ResourceInfo, ns: string | undef
       if (r.namespaced && o.metadata.namespace !== undefined && o.metadata.namespace !== '' && o.metadata.namespace !== ns) {
         throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
       }
-      const warnings = fieldValidation(r, q, jsonText);
+      const warnings = fieldValidation(r, q, jsonText, 'UpdateOptions');
       const updated = await reg.update(r, ns, name!, o, { dryRun: dryRun(q), subresource: ri.subresource });
       return { status: 200, body: updated, warnings };
     }
@@ -221,7 +221,7 @@ async function dispatch(ctx: HandlerContext, r: ResourceInfo, ns: string | undef
       const patched = await reg.guaranteedUpdate(r, ns, name!, { dryRun: dr, subresource: ri.subresource }, (cur) => {
         const next = applyPatch(ct, cur, body, { schema: schema ?? { type: 'object', properties: {} }, defs: definitions }) as KubeObject;
         const o = checkKind(r, next);
-        warnings = fieldValidation(r, q, JSON.stringify(o));
+        warnings = fieldValidation(r, q, JSON.stringify(o), 'PatchOptions');
         return o;
       });
       return { status: 200, body: patched, warnings };

@@ -182,10 +182,23 @@ export class Registry {
     if (r.namespaced) this.checkNamespaceAcceptsCreates(r, ns!);
     const key = storageKey(r, ns, meta.name!);
     if (this.cacher.get(key)) throw alreadyExists(r, meta.name!);
-    const extra = (await this.hooks.onCreate?.(r, obj)) ?? [];
-    if (opts.dryRun) return obj;
-    const res = await this.commit(r, meta.name!, [{ type: 'create', key, value: encode(obj) }, ...extra]);
-    return this.readBack(key, res);
+    // Admission (allocation) ops race with other writers; a lost race is retried.
+    const pristine = clone(obj);
+    for (let attempt = 0; ; attempt++) {
+      const candidate = clone(pristine);
+      const extra = (await this.hooks.onCreate?.(r, candidate)) ?? [];
+      if (opts.dryRun) return candidate;
+      try {
+        const res = await this.commit(r, meta.name!, [{ type: 'create', key, value: encode(candidate) }, ...extra]);
+        return await this.readBack(key, res);
+      } catch (e) {
+        if (e instanceof ApiError && e.reason === 'Conflict' && attempt < 16) {
+          await this.cacher.waitFor(await this.store.currentRevision());
+          continue;
+        }
+        throw e;
+      }
+    }
   }
 
   private checkNamespaceAcceptsCreates(r: ResourceInfo, ns: string): void {
@@ -205,6 +218,15 @@ export class Registry {
   async update(r: ResourceInfo, ns: string | undefined, name: string, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
     const body = clone(input);
     const wantRv = body.metadata?.resourceVersion;
+    if (r.allowCreateOnUpdate && !this.cacher.get(storageKey(r, ns, name))) {
+      body.metadata = { ...body.metadata, name };
+      try {
+        return await this.create(r, ns, body, opts);
+      } catch (e) {
+        if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
+        // Lost a race with another creator: fall through to a normal update.
+      }
+    }
     return this.guaranteedUpdate(r, ns, name, opts, (cur) => {
       if (wantRv && wantRv !== cur.metadata.resourceVersion) throw conflict(r, name, OBJECT_MODIFIED);
       return clone(body);

@@ -64,7 +64,7 @@ const rows: Row[] = [
   { name: 'invalid propagationPolicy', method: 'DELETE', path: '/api/v1/namespaces/default/services/existing', body: '{"propagationPolicy":"Sideways"}', want: 422 },
   { name: 'strict validation: unknown field', method: 'POST', path: '/api/v1/namespaces/default/services?fieldValidation=Strict', body: svc({ spex: {} }), want: 400, message: /unknown field "spex"/ },
   { name: 'strict validation: duplicate field', method: 'POST', path: '/api/v1/namespaces/default/services?fieldValidation=Strict', body: '{"apiVersion":"v1","kind":"Service","metadata":{"name":"x2","name":"x3"},"spec":{"ports":[{"port":80}]}}', want: 400, message: /duplicate field "metadata.name"/ },
-  { name: 'invalid fieldValidation value', method: 'POST', path: '/api/v1/namespaces/default/services?fieldValidation=Maybe', body: svc(), want: 400 },
+  { name: 'invalid fieldValidation value', method: 'POST', path: '/api/v1/namespaces/default/services?fieldValidation=Maybe', body: svc(), want: 422 },
   { name: 'POST to a named URL', method: 'POST', path: '/api/v1/namespaces/default/services/existing', body: svc(), want: 405 },
   { name: 'watch from a non-numeric resourceVersion', method: 'GET', path: '/api/v1/services?watch=true&resourceVersion=abc', want: 400 },
   { name: 'pod without containers', method: 'POST', path: '/api/v1/namespaces/default/pods', body: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [] } }), want: 422, message: /spec\.containers: Required value/ },
