@@ -16,8 +16,9 @@ export interface Target {
 export interface Reply {
   status: number;
   body: string;
-  /** process.hrtime.bigint() when the request was started / the last byte arrived. */
+  /** process.hrtime.bigint() when the request was started / the headers / the last byte arrived. */
   startNs: bigint;
+  headersNs: bigint;
   endNs: bigint;
 }
 
@@ -54,6 +55,7 @@ export function apiClient(t: Target, sockets: number, creds = credentials(t.data
       return new Promise((resolve, reject) => {
         const startNs = process.hrtime.bigint();
         const req = request({ host: '127.0.0.1', port: t.port, path, method, agent, headers }, (res) => {
+          const headersNs = process.hrtime.bigint();
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (c: Buffer) => {
@@ -66,6 +68,7 @@ export function apiClient(t: Target, sockets: number, creds = credentials(t.data
               body: opts.bodyMode === 'size' ? '' : Buffer.concat(chunks).toString('utf8'),
               size,
               startNs,
+              headersNs,
               endNs: process.hrtime.bigint(),
             }),
           );

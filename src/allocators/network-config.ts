@@ -61,7 +61,7 @@ export function networkConfigErrors(c: ClusterNetworkConfig): string[] {
     const p = parseCIDR(v);
     if (!p) errs.push(`service CIDR "${v}" is not a CIDR`);
     else if (p.family !== (fam === 'ipv4' ? 'IPv4' : 'IPv6')) errs.push(`service CIDR "${v}" is not ${fam === 'ipv4' ? 'IPv4' : 'IPv6'}`);
-    else if (new ClusterIPAllocator(v).size < 8) errs.push(`service CIDR "${v}" is too small (fewer than 8 addresses)`);
+    else if (new ClusterIPAllocator(v).size < 10) errs.push(`service CIDR "${v}" is too small: kube-dns needs its tenth address (use /28 or larger)`);
   }
   const primary = c.primaryFamily === 'IPv4' ? c.serviceCIDRs.ipv4 : c.serviceCIDRs.ipv6;
   if (!primary) errs.push(`no service CIDR for the primary family ${c.primaryFamily}`);

@@ -20,6 +20,15 @@ import { tokenMatches, type Pki } from './pki.ts';
 import { GarbageCollector } from './controllers/gc.ts';
 import { NamespaceController } from './controllers/namespace.ts';
 import type { AdmissionHooks } from './strategy.ts';
+import {
+  bootstrapServices,
+  combineAdmissionHooks,
+  formatRepairReport,
+  loopbackNetworkConfig,
+  repairAllocations,
+  serviceAdmission,
+  type ClusterNetworkConfig,
+} from './admission/index.ts';
 
 export interface ApiServerOptions {
   store: Store;
@@ -27,7 +36,12 @@ export interface ApiServerOptions {
   pki?: Pki;
   host?: string;
   port?: number;
+  /** Extra admission hooks (combined with the Service allocation hooks). */
   hooks?: AdmissionHooks;
+  /** Service CIDRs, node port range, externalIP allow-list (default: loopback mode). */
+  network?: ClusterNetworkConfig;
+  /** Create the `kubernetes` and `kube-dns` Services at start (default true). */
+  bootstrapServices?: boolean;
   bookmarkIntervalMs?: number;
   /** Size of the watch cache's event window. */
   watchCacheEvents?: number;
@@ -48,10 +62,14 @@ export class ApiServer {
   private readonly ctx: HandlerContext;
   private readonly sockets = new Set<import('node:net').Socket>();
   url = '';
+  readonly network: ClusterNetworkConfig;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.cacher = new Cacher(opts.store, opts.watchCacheEvents);
-    this.registry = new Registry({ store: opts.store, cacher: this.cacher, hooks: opts.hooks });
+    this.registry = new Registry({ store: opts.store, cacher: this.cacher });
+    this.network = opts.network ?? loopbackNetworkConfig();
+    const services = serviceAdmission(this.network, this.cacher);
+    this.registry.setHooks(opts.hooks ? combineAdmissionHooks(services, opts.hooks) : services);
     this.gc = new GarbageCollector(this.registry);
     this.nsController = new NamespaceController(this.registry);
     this.ctx = { registry: this.registry, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, now: () => new Date() };
@@ -60,6 +78,8 @@ export class ApiServer {
   async start(): Promise<string> {
     await this.cacher.start();
     await this.bootstrap();
+    // Allocation records must equal what stored Services hold, whatever a crash left.
+    for (const line of formatRepairReport(await repairAllocations(this.cacher, this.opts.store, this.network))) this.opts.log?.(line);
     this.gc.start();
     this.nsController.start();
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
@@ -81,6 +101,11 @@ export class ApiServer {
     const addr = this.server.address() as AddressInfo;
     const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     this.url = `${this.opts.pki ? 'https' : 'http'}://${h}:${addr.port}`;
+    // `kubernetes` (first service IP, → this server) and `kube-dns` (tenth).
+    if (this.opts.bootstrapServices !== false) {
+      const boot = await bootstrapServices(this.registry, this.network, addr.port);
+      for (const e of boot.errors) this.opts.log?.(`bootstrap: ${e}`);
+    }
     return this.url;
   }
 

@@ -77,3 +77,51 @@ export function defaultService(svc: Service): void {
     }
   }
 }
+
+/** core/v1 ServiceSpec and ServicePort field order: what a real API server emits. */
+const SPEC_ORDER = [
+  'ports',
+  'selector',
+  'clusterIP',
+  'clusterIPs',
+  'type',
+  'externalIPs',
+  'sessionAffinity',
+  'loadBalancerIP',
+  'loadBalancerSourceRanges',
+  'externalName',
+  'externalTrafficPolicy',
+  'healthCheckNodePort',
+  'publishNotReadyAddresses',
+  'sessionAffinityConfig',
+  'ipFamilies',
+  'ipFamilyPolicy',
+  'allocateLoadBalancerNodePorts',
+  'loadBalancerClass',
+  'internalTrafficPolicy',
+  'trafficDistribution',
+];
+const PORT_ORDER = ['name', 'protocol', 'appProtocol', 'port', 'targetPort', 'nodePort'];
+
+function ordered<T extends object>(o: T, order: readonly string[]): T {
+  const src = o as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of order) if (k in src) out[k] = src[k];
+  for (const k of Object.keys(src)) if (!(k in out)) out[k] = src[k];
+  return out as T;
+}
+
+/**
+ * Puts spec fields in Go struct order, so the stored JSON does not depend on
+ * the order a client (or the server) wrote them in: re-applying a manifest
+ * is then byte-for-byte a no-op, and `-o json` reads like a real cluster's.
+ * Call it last, after defaulting and allocation.
+ */
+export function orderServiceFields(svc: Service): void {
+  if (!isObject(svc.spec)) return;
+  svc.spec = ordered(svc.spec, SPEC_ORDER);
+  if (Array.isArray(svc.spec.ports)) {
+    svc.spec.ports = svc.spec.ports.map((p) => (p && typeof p === 'object' && !Array.isArray(p) ? ordered(p, PORT_ORDER) : p));
+  }
+}
+

@@ -69,8 +69,9 @@ export function validateServiceClusterIPsRelatedFields(spec: ServiceSpec): Field
   if (hasInvalidIPs) return errs;
 
   if (clusterIPs.length > 1) {
+    // netutils.IsDualStackIPStrings: at least one IP of each family.
     const fams = clusterIPs.map((ip) => familyOf(ip));
-    const dualStack = fams.length === 2 && fams[0] !== fams[1];
+    const dualStack = fams.includes('IPv4') && fams.includes('IPv6');
     if (!dualStack) errs.push(fieldErr.invalid(clusterIPsField, clusterIPs, 'may specify no more than one IP for each IP family'));
   }
 
