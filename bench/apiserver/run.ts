@@ -29,6 +29,7 @@ import { apiClient, expectStatus, resourceVersionOf } from './https-client.ts';
 import { histSummary, merge, newHistogram, mib, ms, perSec, summarize, type Summary } from './stats.ts';
 import { renderText, writeReport, type Section } from './report.ts';
 import { loadProfile, renderProfile, summarizeProfile } from './cpu-profile.ts';
+import { startLoadMeter, waitQuiet } from './machine-load.ts';
 import type { BulkResult, ListResult, SequentialResult, WriterResult } from './load-worker.ts';
 import type { WatchAnalysis } from './watch-worker.ts';
 
@@ -79,7 +80,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 
 const log = (s: string) => console.log(s);
 const sections: Section[] = [];
-const windows: { name: string; fromUs: number; toUs: number }[] = [];
+const windows: { name: string; fromUs: number; toUs: number; otherCores: number }[] = [];
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 interface PartResult<T> {
@@ -91,6 +92,8 @@ interface PartResult<T> {
   /** Bytes the server passed to write syscalls (files and sockets) and how many such calls. */
   serverWchar: number;
   serverSyscw: number;
+  /** CPU other processes on the machine used meanwhile, in cores. */
+  otherCores: number;
 }
 
 /** Runs fn as a named part: marks its window for the profile and measures the server's CPU and writes over it. */
@@ -98,10 +101,13 @@ async function part<T>(name: string, server: ServerProcess, fn: () => Promise<T>
   const cpu0 = cpuOf(server.pid);
   const io0 = ioOf(server.pid);
   const from = nowUs();
+  const meter = startLoadMeter();
   const t0 = performance.now();
   const value = await fn();
   const wallS = (performance.now() - t0) / 1000;
-  windows.push({ name, fromUs: from, toUs: nowUs() });
+  const other = meter.read();
+  const otherCores = other.otherCpuS / other.wallS;
+  windows.push({ name, fromUs: from, toUs: nowUs(), otherCores });
   const cpu1 = cpuOf(server.pid);
   const io1 = ioOf(server.pid);
   return {
@@ -111,10 +117,18 @@ async function part<T>(name: string, server: ServerProcess, fn: () => Promise<T>
     serverSysS: cpu1.sys - cpu0.sys,
     serverWchar: io1.wchar - io0.wchar,
     serverSyscw: io1.syscw - io0.syscw,
+    otherCores,
   };
 }
 
+/** Before each part: wait (bounded) for other sessions' load to drop. */
+async function quiet(label: string): Promise<void> {
+  const load = await waitQuiet();
+  if (load >= 0.15) log(`  note: other processes still use ${load.toFixed(2)} cores before ${label}`);
+}
+
 const pct = (cpuS: number, wallS: number) => `${((100 * cpuS) / Math.max(wallS, 1e-9)).toFixed(0)}%`;
+const others = (p: PartResult<unknown>) => `${p.otherCores.toFixed(2)} cores${p.otherCores > 0.1 ? ' (contended: treat as a lower bound)' : ''}`;
 const serverCpu = (p: PartResult<unknown>) => `${pct(p.serverCpuS, p.wallS)} (kernel ${pct(p.serverSysS, p.wallS)})`;
 const latRow = (label: string, rate: number, s: Summary, extra: string[] = []) => [label, perSec(rate), ms(s.p50), ms(s.p99), ms(s.max), ...extra];
 
@@ -183,6 +197,7 @@ async function partA(server: ServerProcess, load: Worker, dataDir: string): Prom
       `${real.value.count} durable creates in ${real.value.seconds.toFixed(1)} s after ${CFG.seq.warmup} warm-up; server CPU ${serverCpu(real)} of a core, client ${pct(real.value.clientCpu, real.wallS)}`,
       '"server written/op": bytes the server process passed to write syscalls per request (SQLite WAL and db files plus the ~1-2 KiB response)',
       'run after (b) and (c): the store already holds 60,000 objects',
+      `other processes on the machine used ${others(real)} during the durable creates`,
     ],
   });
   log(renderText(sections[sections.length - 1]));
@@ -215,6 +230,7 @@ async function partB(server: ServerProcess, load: Worker, dataDir: string, names
       ['server CPU (of one core)', serverCpu(b)],
       ['server bytes written per object (WAL, db, responses)', `${(b.serverWchar / r.count / 1024).toFixed(1)} KiB`],
       ['client CPU (of one core)', pct(r.clientCpu, b.wallS)],
+      ['other processes on the machine', others(b)],
     ],
     notes: [
       `aim: >= 2,000 writes/s -> ${rate >= 2000 ? 'met' : 'NOT met'}; aim: RSS < 500 MiB -> ${memAfter.rss < 500 * 2 ** 20 ? 'met' : 'NOT met'}`,
@@ -254,7 +270,7 @@ async function partC(server: ServerProcess, load: Worker, dataDir: string): Prom
       `aim: p99 < 200 ms -> ${worst < 200 ? 'met' : 'NOT met'} (worst p99 ${ms(worst, 1)})`,
       'latency = request sent to last byte received (bytes counted, not parsed, by a Node HTTPS client on the other core); "headers" = time to the response headers',
       '"static" rows: a bare Node HTTPS server on the same CPU answering with one prebuilt buffer of the same size (res.end(buffer)): the TLS transfer floor',
-      `server CPU over the list requests: ${serverCpu(c)} of a core`,
+      `server CPU over the list requests: ${serverCpu(c)} of a core; other processes on the machine used ${others(c)}`,
     ],
   });
   log(renderText(sections[sections.length - 1]));
@@ -352,6 +368,7 @@ async function partD(server: ServerProcess, load: Worker, port: number, dataDir:
       ['server CPU (of one core)', serverCpu(d), serverCpu(burst)],
       ['server write syscalls per delivered event', (d.serverSyscw / Math.max(a.events, 1)).toFixed(2), (burst.serverSyscw / Math.max(ba.events, 1)).toFixed(2)],
       ['watch clients CPU (of one core)', pct(a.clientCpu, d.wallS), pct(ba.clientCpu, burst.wallS)],
+      ['other processes on the machine', others(d), others(burst)],
       ['server RSS: before / with watchers / after', `${mib(rssBefore)} / ${mib(rssWatchers)} / ${mib(rssAfterWatch)}`, ''],
     ],
     notes: [
@@ -388,9 +405,13 @@ async function main(): Promise<void> {
   const namespaces = Array.from({ length: CFG.bulk.namespaces }, (_, i) => `bench-${i}`);
   await load.call('createNamespaces', { names: [...namespaces, 'bench-seq', 'bench-watch', 'bench-burst'] });
 
+  await quiet('(b)');
   await partB(server, load, dataDir, namespaces);
+  await quiet('(c)');
   await partC(server, load, dataDir);
+  await quiet('(a)');
   await partA(server, load, dataDir);
+  await quiet('(d)');
   await partD(server, load, port, dataDir);
 
   await load.stop();
@@ -409,7 +430,9 @@ async function main(): Promise<void> {
   const order = ['(a)', '(b)', '(c)', '(d)'];
   sections.sort((x, y) => order.indexOf(x.title.slice(0, 3)) - order.indexOf(y.title.slice(0, 3)));
   const durationS = (performance.now() - started) / 1000;
-  writeReport(RESULTS, { date: new Date().toISOString(), command, machine: machine(dataDir), durationS }, sections, profiles);
+  const contention = `CPU used by other processes on the machine during each part (cores): ${windows.map((w) => `${w.name} ${w.otherCores.toFixed(2)}`).join('; ')}`;
+  log(`\n${contention}`);
+  writeReport(RESULTS, { date: new Date().toISOString(), command, machine: [...machine(dataDir), contention], durationS }, sections, profiles);
   log(`\nwrote ${RESULTS} (${durationS.toFixed(0)} s)`);
 }
 
