@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openStore, StorageError, type Store } from '../storage/index.ts';
 import { ApiServer, ensurePki, writeKubeconfig } from '../apiserver/index.ts';
+import type { ClusterNetworkConfig } from '../apiserver/admission/index.ts';
 
 export interface RunOptions {
   dataDir: string;
@@ -13,6 +14,7 @@ export interface RunOptions {
   host: string;
   storage: 'memory' | 'sqlite';
   banner: 'up' | 'apiserver';
+  network: ClusterNetworkConfig;
 }
 
 function fail(msg: string): never {
@@ -31,7 +33,7 @@ export async function runApiServer(o: RunOptions): Promise<void> {
     throw e;
   }
   const pki = ensurePki(dataDir, [o.host]);
-  const server = new ApiServer({ store, pki, host: o.host, port: o.port, log: (l) => process.stderr.write(`${l}\n`) });
+  const server = new ApiServer({ store, pki, host: o.host, port: o.port, network: o.network, log: (l) => process.stderr.write(`${l}\n`) });
   let url: string;
   try {
     url = await server.start();

@@ -219,12 +219,13 @@ class Decoder {
     let key = '';
     let value: GoValue | undefined;
     while (!r.done) {
+      // gogo's generated map-entry code reads key and value by their declared
+      // type without looking at the wire type; so do we.
       const [num, wire] = r.tag();
       if (num === 1) {
-        if (wire !== WIRE_BYTES) throw protobufError(`wrong wire type ${wire} for the key of map field ${f.json} in ${msg.name}`);
         key = this.scalar('string', r) as string;
       } else if (num === 2) {
-        value = this.element(msg, { ...f, shape: 'value' }, wire, r, undefined, depth);
+        value = this.element(msg, { ...f, shape: 'value' }, entryWire(f.base), r, undefined, depth);
       } else {
         r.skip(num, wire);
       }
@@ -260,6 +261,10 @@ class Decoder {
         return r.float();
     }
   }
+}
+
+function entryWire(b: Base): number {
+  return b.kind === 'scalar' ? EXPECTED_WIRE[b.scalar] : WIRE_BYTES;
 }
 
 function wrongWire(msg: Message, f: Field, wire: number): Error {

@@ -90,7 +90,8 @@ export class Reader {
     const wire = lo & 7;
     const field = (lo >>> 3) | 0;
     if (hi !== 0 || field <= 0 || field > MAX_FIELD) throw protobufError(`illegal field tag at offset ${start}`);
-    if (wire === 6 || wire === 7) throw protobufError(`illegal wire type ${wire} for field ${field} at offset ${start}`);
+    // Wire types 6 and 7 are rejected where the value is read or skipped, not here:
+    // gogo's map-entry code ignores the wire type of key and value altogether.
     return [field, wire];
   }
 
@@ -151,8 +152,10 @@ export class Reader {
       case WIRE_START_GROUP:
         this.skipGroup(field);
         return;
-      default:
+      case WIRE_END_GROUP:
         throw protobufError(`unexpected end-group tag for field ${field} at offset ${this.pos}`);
+      default:
+        throw protobufError(`illegal wire type ${wire} for field ${field} at offset ${this.pos}`);
     }
   }
 
