@@ -1,7 +1,7 @@
 /**
  * API server benchmark driver. Run from the repo root:
  *
- *   node --import tsx bench/apiserver/run.ts [--quick] [--profile] [--no-pin]
+ *   node --import tsx bench/apiserver/run.ts [--quick] [--profile] [--no-pin] [--keep]
  *
  * Starts the real server process (`bin/switchboard.js apiserver`, SQLite,
  * synchronous=FULL) on a temp data dir and drives it over HTTPS with the
@@ -41,7 +41,9 @@ const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
 const PROFILE = argv.includes('--profile');
 const PIN = !argv.includes('--no-pin');
-for (const a of argv) if (!['--quick', '--profile', '--no-pin'].includes(a)) throw new Error(`unknown flag ${a}`);
+/** Keep the data dir (SQLite file, PKI) for a post-mortem instead of removing it. */
+const KEEP = argv.includes('--keep');
+for (const a of argv) if (!['--quick', '--profile', '--no-pin', '--keep'].includes(a)) throw new Error(`unknown flag ${a}`);
 
 const CFG = {
   fsyncSeconds: QUICK ? 1 : 3,
@@ -390,7 +392,7 @@ async function main(): Promise<void> {
   const command = `node --import tsx bench/apiserver/run.ts${argv.length ? ` ${argv.join(' ')}` : ''}`;
   if (PIN) execFileSync('taskset', ['-a', '-p', '-c', CLIENT_CPUS, String(process.pid)], { stdio: 'ignore' });
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-bench-apiserver-'));
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  cleanups.push(() => (KEEP ? log(`kept data dir ${dataDir}`) : rmSync(dataDir, { recursive: true, force: true })));
   const profDir = PROFILE ? mkdtempSync(join(tmpdir(), 'sb-bench-prof-')) : undefined;
   if (profDir) cleanups.push(() => rmSync(profDir, { recursive: true, force: true }));
   log(`data dir ${dataDir}${QUICK ? ' (quick)' : ''}`);

@@ -190,7 +190,7 @@ async function dispatch(ctx: HandlerContext, r: ResourceInfo, ns: string | undef
       if (ri.name && !(r.resource === 'namespaces' && false)) {
         throw methodNotAllowed('the server does not allow this method on the requested resource');
       }
-      const { obj, jsonText } = decodeBody(req.headers['content-type'], await readBody(req));
+      const { obj, jsonText } = decodeBody(req.headers['content-type'], await readBody(req), r);
       const o = checkKind(r, obj);
       if (r.namespaced && o.metadata.namespace !== undefined && o.metadata.namespace !== '' && o.metadata.namespace !== ns) {
         throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -200,7 +200,7 @@ async function dispatch(ctx: HandlerContext, r: ResourceInfo, ns: string | undef
       return { status: 201, body: created, warnings };
     }
     case 'update': {
-      const { obj, jsonText } = decodeBody(req.headers['content-type'], await readBody(req));
+      const { obj, jsonText } = decodeBody(req.headers['content-type'], await readBody(req), r);
       const o = checkKind(r, obj);
       if (o.metadata.name !== undefined && o.metadata.name !== name) {
         throw badRequest(`the name of the object (${o.metadata.name}) does not match the name on the URL (${name})`);
@@ -253,7 +253,7 @@ async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<
   const raw = await readBody(req);
   let o: DeleteOptionsBody = {};
   if (raw.length) {
-    const { obj } = decodeBody(req.headers['content-type'], raw);
+    const { obj } = decodeBody(req.headers['content-type'], raw, { group: 'meta.k8s.io', version: 'v1', kind: 'DeleteOptions' });
     if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest('the body of the request was not a DeleteOptions object');
     o = obj as DeleteOptionsBody;
   }

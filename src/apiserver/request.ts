@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { badRequest, tooLarge, unsupportedMediaType } from '../api/status.ts';
 import { findResource, type ResourceInfo } from '../api/resources.ts';
+import { decodeKubernetesProtobuf, isProtobufContentType } from '../api/protobuf/index.ts';
 
 /** Kubernetes' limit on request bodies (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -127,8 +128,17 @@ export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-/** Decodes a JSON or YAML object body. Returns the object and the JSON text (for strict field checks). */
-export function decodeBody(contentType: string | undefined, body: Buffer): { obj: unknown; jsonText: string } {
+/**
+ * Decodes a JSON, YAML or Kubernetes-protobuf object body (kubectl's typed
+ * commands such as `create namespace` send protobuf). Returns the object and
+ * its JSON text (for strict field checks). `expected` is the kind the URL
+ * serves: protobuf envelopes without a type default to it.
+ */
+export function decodeBody(
+  contentType: string | undefined,
+  body: Buffer,
+  expected?: { group: string; version: string; kind: string },
+): { obj: unknown; jsonText: string } {
   const mt = mediaType(contentType) || 'application/json';
   const text = body.toString('utf8');
   if (mt === 'application/json' || mt === '*/*') {
@@ -147,10 +157,11 @@ export function decodeBody(contentType: string | undefined, body: Buffer): { obj
     }
     return { obj, jsonText: JSON.stringify(obj) };
   }
-  if (mt === 'application/vnd.kubernetes.protobuf') {
-    throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+  if (isProtobufContentType(mt)) {
+    const obj = decodeKubernetesProtobuf(body, expected);
+    return { obj, jsonText: JSON.stringify(obj) };
   }
-  throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+  throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
 }
 
 export type ResponseFormat = 'json' | 'yaml' | 'table' | 'partial-metadata' | 'none';

@@ -54,7 +54,7 @@ const rows: Row[] = [
   { name: 'invalid label selector', method: 'GET', path: '/api/v1/services?labelSelector=a%20in%20(b', want: 400, reason: 'BadRequest' },
   { name: 'unsupported field selector', method: 'GET', path: '/api/v1/services?fieldSelector=spec.foo%3Dbar', want: 400, reason: 'BadRequest', message: /field label not supported: spec\.foo/ },
   { name: 'text/plain body', method: 'POST', path: '/api/v1/namespaces/default/services', body: 'hello', headers: { 'content-type': 'text/plain' }, want: 415, reason: 'UnsupportedMediaType' },
-  { name: 'protobuf body', method: 'POST', path: '/api/v1/namespaces/default/services', body: 'k8s\0', headers: { 'content-type': 'application/vnd.kubernetes.protobuf' }, want: 415 },
+  { name: 'truncated protobuf body', method: 'POST', path: '/api/v1/namespaces/default/services', body: 'k8s\0\x0a\x05', headers: { 'content-type': 'application/vnd.kubernetes.protobuf' }, want: 400 },
   { name: 'malformed patch', method: 'PATCH', path: '/api/v1/namespaces/default/services/existing', body: '{"spec":', headers: { 'content-type': 'application/merge-patch+json' }, want: 400 },
   { name: 'json patch test op fails', method: 'PATCH', path: '/api/v1/namespaces/default/services/existing', body: '[{"op":"test","path":"/spec/ports/0/port","value":81}]', headers: { 'content-type': 'application/json-patch+json' }, want: 422 },
   { name: 'server-side apply', method: 'PATCH', path: '/api/v1/namespaces/default/services/existing?fieldManager=t', body: 'apiVersion: v1\nkind: Service\n', headers: { 'content-type': 'application/apply-patch+yaml' }, want: 415, message: /server-side apply/ },

@@ -99,7 +99,7 @@ test('get prints the real columns; -o yaml round-trips', async () => {
 });
 
 test('get -w sees ADDED, MODIFIED and DELETED', async () => {
-  const child = api.kubectlSpawn(['get', 'svc', 'watched', '--output-watch-events', '-w', '--request-timeout=0']);
+  const child = api.kubectlSpawn(['get', 'svc', '--output-watch-events', '-w', '--request-timeout=0']);
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   const waitFor = async (re: RegExp) => {
@@ -107,8 +107,8 @@ test('get -w sees ADDED, MODIFIED and DELETED', async () => {
     assert.match(out, re);
   };
   try {
-    // kubectl watches a named object via fieldSelector; give it time to connect.
-    await new Promise((r) => setTimeout(r, 800));
+    // The initial list (an ADDED row per existing service) comes first.
+    await waitFor(/ADDED\s+kubernetes/);
     await ok(['create', 'service', 'clusterip', 'watched', '--tcp=80:8080']);
     await waitFor(/ADDED\s+watched/);
     await ok(['label', 'service', 'watched', 'x=y']);

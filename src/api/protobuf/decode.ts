@@ -221,7 +221,7 @@ class Decoder {
     while (!r.done) {
       // gogo's generated map-entry code reads key and value by their declared
       // type without looking at the wire type; so do we.
-      const [num, wire] = r.tag();
+      const [num, wire] = r.tag(true);
       if (num === 1) {
         key = this.scalar('string', r) as string;
       } else if (num === 2) {

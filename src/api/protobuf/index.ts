@@ -1,8 +1,10 @@
 /**
  * Kubernetes protobuf request bodies (`application/vnd.kubernetes.protobuf`).
  *
- * kubectl's typed commands (`create namespace`, `create service …`,
- * `create token`, `debug node/… | --copy-to`, `auth can-i`) POST protobuf.
+ * kubectl v1.33's typed commands send protobuf: POST by `create namespace`,
+ * `create service …`, `debug node/…`, `debug --copy-to` (Pod), `create token`,
+ * `auth can-i`; DELETE with a DeleteOptions body by `drain --disable-eviction`.
+ * (`run`, `expose`, `delete`, `create -f`, `apply` and drain's Eviction send JSON.)
  * decodeKubernetesProtobuf turns such a body into the JSON object a JSON
  * client would have sent for the same Go object, so the rest of the server
  * only ever sees JSON.

@@ -13,10 +13,6 @@ export const WIRE_START_GROUP = 3;
 export const WIRE_END_GROUP = 4;
 export const WIRE_FIXED32 = 5;
 
-/** Largest field number protobuf allows (2^29 - 1). */
-const MAX_FIELD = 0x1fffffff;
-/** Nesting bound for skipping (unknown) groups. */
-const MAX_GROUP_DEPTH = 64;
 
 export function protobufError(message: string): ApiError {
   return badRequest(`unable to decode protobuf body: ${message}`);
@@ -83,13 +79,17 @@ export class Reader {
     return lo;
   }
 
-  /** Reads a field key; returns [field number, wire type]. */
-  tag(): [number, number] {
+  /**
+   * Reads a field key; returns [field number, wire type]. The field number is
+   * int32(key >> 3), as gogo computes it. Numbers <= 0 are illegal except where
+   * gogo does not check them (inside map entries: `allowNonPositive`).
+   */
+  tag(allowNonPositive = false): [number, number] {
     const start = this.pos;
     const { lo, hi } = this.varint64();
     const wire = lo & 7;
-    const field = (lo >>> 3) | 0;
-    if (hi !== 0 || field <= 0 || field > MAX_FIELD) throw protobufError(`illegal field tag at offset ${start}`);
+    const field = ((hi << 29) | (lo >>> 3)) | 0;
+    if (field <= 0 && !allowNonPositive) throw protobufError(`illegal field tag at offset ${start}`);
     // Wire types 6 and 7 are rejected where the value is read or skipped, not here:
     // gogo's map-entry code ignores the wire type of key and value altogether.
     return [field, wire];
@@ -150,7 +150,7 @@ export class Reader {
         this.fixed32();
         return;
       case WIRE_START_GROUP:
-        this.skipGroup(field);
+        this.skipGroup();
         return;
       case WIRE_END_GROUP:
         throw protobufError(`unexpected end-group tag for field ${field} at offset ${this.pos}`);
@@ -159,19 +159,18 @@ export class Reader {
     }
   }
 
-  private skipGroup(field: number): void {
-    const open = [field];
-    while (open.length) {
+  /**
+   * Skips to the end of a group, like gogo's skipGenerated: nesting is only
+   * counted (end-group field numbers are not matched), so no recursion.
+   */
+  private skipGroup(): void {
+    let depth = 1;
+    while (depth > 0) {
       if (this.done) this.eof('group');
-      const [f, w] = this.tag();
-      if (w === WIRE_END_GROUP) {
-        if (f !== open.pop()) throw protobufError(`mismatched end-group tag for field ${f}`);
-      } else if (w === WIRE_START_GROUP) {
-        if (open.length >= MAX_GROUP_DEPTH) throw protobufError('groups nested too deeply');
-        open.push(f);
-      } else {
-        this.skip(f, w);
-      }
+      const [f, w] = this.tag(true);
+      if (w === WIRE_START_GROUP) depth++;
+      else if (w === WIRE_END_GROUP) depth--;
+      else this.skip(f, w);
     }
   }
 }
