@@ -216,6 +216,44 @@ serve({
   },
 
   /**
+   * Lists `path` in pages of `limit` (following continue tokens, as kubectl
+   * get does by default with limit=500), `rounds` times. Returns per-page and
+   * per-full-list latencies.
+   */
+  async pagedList(a: { path: string; limit: number; rounds: number }): Promise<{ pageMs: number[]; fullMs: number[]; pages: number; items: number; bytes: number }> {
+    const c = apiClient(target, 1);
+    try {
+      const pageMs: number[] = [];
+      const fullMs: number[] = [];
+      let pages = 0;
+      let items = 0;
+      let bytes = 0;
+      for (let round = 0; round < a.rounds; round++) {
+        const t0 = performance.now();
+        let cont = '';
+        pages = 0;
+        items = 0;
+        bytes = 0;
+        do {
+          const sep = a.path.includes('?') ? '&' : '?';
+          const r = await c.call('GET', `${a.path}${sep}limit=${a.limit}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
+          expectStatus(r, [200], `list ${a.path} page ${pages}`);
+          pageMs.push(nsToMs(r.endNs - r.startNs));
+          const head = r.body.slice(0, r.body.indexOf('"items":'));
+          cont = /"continue":"([^"]+)"/.exec(head)?.[1] ?? '';
+          items += r.body.split('"kind":"Pod"').length - 1;
+          bytes += r.size;
+          pages++;
+        } while (cont);
+        fullMs.push(performance.now() - t0);
+      }
+      return { pageMs, fullMs, pages, items, bytes };
+    } finally {
+      c.close();
+    }
+  },
+
+  /**
    * Open-loop writer: write k starts at start + k/rate (up to 16 in flight),
    * each a merge patch stamping a pod with its send time. Pods round-robin.
    */

@@ -23,7 +23,7 @@ import { cpus, tmpdir, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { measureFdatasync } from './fdatasync-rate.ts';
-import { freePort, startServer, startStaticServer, memoryOf, cpuOf, ioOf, type ServerProcess } from './server-process.ts';
+import { freePort, startServer, startStaticServer, startStaticWatchServer, memoryOf, cpuOf, ioOf, type ServerProcess } from './server-process.ts';
 import { spawnWorker, type Worker } from './worker-rpc.ts';
 import { apiClient, expectStatus, resourceVersionOf } from './https-client.ts';
 import { histSummary, merge, newHistogram, mib, ms, perSec, summarize, type Summary } from './stats.ts';
@@ -49,8 +49,8 @@ const CFG = {
   fsyncSeconds: QUICK ? 1 : 3,
   seq: { warmup: 200, seconds: QUICK ? 3 : 10, floorSeconds: QUICK ? 1 : 3 },
   bulk: { clients: 32, services: QUICK ? 2_000 : 10_000, pods: QUICK ? 10_000 : 50_000, namespaces: 20 },
-  lists: { rounds: QUICK ? 10 : 20 },
-  watch: { watchers: 1_000, processes: 4, rate: 50, seconds: QUICK ? 15 : 60, pods: 50 },
+  lists: { rounds: QUICK ? 10 : 20, pagedRounds: QUICK ? 1 : 3 },
+  watch: { watchers: 1_000, processes: 4, rate: 50, seconds: QUICK ? 15 : 60, pods: 50, referenceSeconds: QUICK ? 5 : 15 },
   burst: { watchers: 100, updates: 5_000, clients: 32, pods: 100 },
 };
 
@@ -245,6 +245,9 @@ async function partB(server: ServerProcess, load: Worker, dataDir: string, names
 async function partC(server: ServerProcess, load: Worker, dataDir: string): Promise<void> {
   log('\n(c) lists');
   const c = await part('c: lists', server, () => load.call<ListResult[]>('lists', { paths: ['/api/v1/pods', '/api/v1/services'], rounds: CFG.lists.rounds, countItems: true }));
+  const memAfterLists = memoryOf(server.pid);
+  type Paged = { pageMs: number[]; fullMs: number[]; pages: number; items: number; bytes: number };
+  const paged = await part('c: paged lists', server, () => load.call<Paged>('pagedList', { path: '/api/v1/pods', limit: 500, rounds: CFG.lists.pagedRounds }));
   // The same bytes from a bare Node HTTPS server on the server's CPU: the transfer floor.
   const refs: ListResult[] = [];
   for (const l of c.value) {
@@ -267,12 +270,31 @@ async function partC(server: ServerProcess, load: Worker, dataDir: string): Prom
   sections.push({
     title: `(c) Lists (all namespaces), ${CFG.lists.rounds} sequential requests each`,
     header: ['request', 'items', 'response', 'p50', 'p99', 'max', 'headers p50', 'throughput'],
-    rows: [...c.value.map(row), ...refs.map(row)],
+    rows: [
+      ...c.value.map(row),
+      (() => {
+        const p = summarize(paged.value.pageMs);
+        const f = summarize(paged.value.fullMs);
+        return [
+          `GET /api/v1/pods?limit=500, all ${paged.value.pages} pages (as kubectl get)`,
+          String(paged.value.items),
+          mib(paged.value.bytes),
+          `${ms(f.p50, 1)} all pages`,
+          `${ms(p.p99, 1)} per page`,
+          `${ms(f.max, 1)} all pages`,
+          `${ms(p.p50, 1)} per page`,
+          `${(paged.value.bytes / 2 ** 20 / (f.p50 / 1000)).toFixed(0)} MiB/s`,
+        ];
+      })(),
+      ...refs.map(row),
+    ],
     notes: [
       `aim: p99 < 200 ms -> ${worst < 200 ? 'met' : 'NOT met'} (worst p99 ${ms(worst, 1)})`,
       'latency = request sent to last byte received (bytes counted, not parsed, by a Node HTTPS client on the other core); "headers" = time to the response headers',
       '"static" rows: a bare Node HTTPS server on the same CPU answering with one prebuilt buffer of the same size (res.end(buffer)): the TLS transfer floor',
       `server CPU over the list requests: ${serverCpu(c)} of a core; other processes on the machine used ${others(c)}`,
+      `server RSS after the ${2 * (CFG.lists.rounds + 1)} full lists: ${mib(memAfterLists.rss)} (peak ${mib(memAfterLists.hwm)}); each full Pod list builds the ~${mib(c.value[0]?.bytes ?? 0)} body as strings and buffers`,
+      `paged row: ${CFG.lists.pagedRounds} full paged listings; "p50"/"max" columns are for a whole listing, "p99"/"headers" columns show per-page p99/p50`,
     ],
   });
   log(renderText(sections[sections.length - 1]));
@@ -313,6 +335,7 @@ async function partD(server: ServerProcess, load: Worker, port: number, dataDir:
   const W = CFG.watch;
   log(`\n(d) ${W.watchers} watchers, writer at ${W.rate}/s for ${W.seconds} s`);
   const watchPods = await load.call<string[]>('createPods', { ns: 'bench-watch', count: W.pods, prefix: 'watched' });
+  const lineBytes = await eventLineBytes(port, dataDir, `/api/v1/namespaces/bench-watch/pods/${watchPods[0]}`);
   const rv = await listRv(port, dataDir, '/api/v1/namespaces/bench-watch/pods?limit=1');
   const path = `/api/v1/namespaces/bench-watch/pods?watch=1&resourceVersion=${rv}`;
   const workers: Worker[] = [];
@@ -383,6 +406,80 @@ async function partD(server: ServerProcess, load: Worker, port: number, dataDir:
     ],
   });
   log(renderText(sections[sections.length - 1]));
+  await fanoutReference(dataDir, lineBytes, { sendToReceipt: s2r, serverCpu: serverCpu(d) });
+}
+
+/** Size of a watch event line for the object at `path` after one stamp (what the watchers get). */
+async function eventLineBytes(port: number, dataDir: string, path: string): Promise<number> {
+  const c = apiClient({ port, dataDir }, 1);
+  try {
+    const r = await c.call('PATCH', path, { metadata: { annotations: { 'bench.switchboard.dev/sent-ns': String(process.hrtime.bigint()), 'bench.switchboard.dev/seq': '0' } } }, { contentType: 'application/merge-patch+json' });
+    expectStatus(r, [200], `patch ${path}`);
+    return Buffer.byteLength(r.body) + '{"type":"MODIFIED","object":}\n'.length;
+  } finally {
+    c.close();
+  }
+}
+
+/**
+ * (d) reference: the same number of streams and the same line size and rate
+ * from a bare Node HTTPS server (static-watch-server.ts) on the server's CPU,
+ * once building the line per watcher (as the API server does) and once
+ * writing one shared Buffer.
+ */
+async function fanoutReference(dataDir: string, lineBytes: number, api: { sendToReceipt: Summary; serverCpu: string }): Promise<void> {
+  const W = CFG.watch;
+  log(`\n(d) reference: bare Node HTTPS fan-out to ${W.watchers} streams at ${W.rate}/s, ${W.referenceSeconds} s per mode`);
+  const port = await freePort();
+  const st = await startStaticWatchServer(dataDir, port, lineBytes, PIN ? SERVER_CPUS : undefined);
+  cleanups.push(() => st.stop());
+  const workers: Worker[] = [];
+  cleanups.push(async () => {
+    for (const w of workers.splice(0)) await w.stop();
+  });
+  const perProc = Math.ceil(W.watchers / W.processes);
+  for (let i = 0; i < W.processes; i++) workers.push(spawnWorker(join(HERE, 'watch-worker.ts'), [String(port), dataDir], log));
+  await Promise.all(workers.map((w, i) => w.call<number>('open', { path: '/watch', count: Math.min(perProc, W.watchers - i * perProc), parallel: 25 })));
+  const c = apiClient({ port, dataDir }, 1);
+  const rows: string[][] = [];
+  const us = (v: number) => ms(v / 1000);
+  try {
+    for (const mode of ['string', 'buffer'] as const) {
+      await Promise.all(workers.map((w) => w.call('reset', {})));
+      const cpu0 = cpuOf(st.pid);
+      const t0 = performance.now();
+      const r = await c.call('POST', `/emit?rate=${W.rate}&seconds=${W.referenceSeconds}&mode=${mode}`);
+      expectStatus(r, [200], 'emit');
+      const wallS = (performance.now() - t0) / 1000;
+      const cpu1 = cpuOf(st.pid);
+      const acks = JSON.parse(r.body) as WriterResult['acks'];
+      await waitDelivered(workers, acks.length, 30_000);
+      const a = await analyzeAll(workers, acks);
+      const s = histSummary(a.sendToReceipt);
+      const cpu = cpu1.user + cpu1.sys - cpu0.user - cpu0.sys;
+      rows.push([
+        mode === 'string' ? 'bare Node, line built per watcher (as the API server)' : 'bare Node, one shared Buffer per event',
+        `${a.events} / ${acks.length * a.watchers}`,
+        `${us(s.p50)} / ${us(s.p99)} / ${us(s.max)}`,
+        `${pct(cpu, wallS)} (kernel ${pct(cpu1.sys - cpu0.sys, wallS)})`,
+        `${((1e6 * cpu) / Math.max(a.events, 1)).toFixed(1)} µs`,
+      ]);
+    }
+  } finally {
+    c.close();
+    for (const w of workers.splice(0)) await w.stop();
+    await st.stop();
+  }
+  sections.push({
+    title: `(d) Reference: the same fan-out (${W.watchers} streams, ${W.rate} events/s, ${lineBytes}-byte lines) from a bare Node HTTPS server, ${W.referenceSeconds} s each`,
+    header: ['server', 'events received / expected', 'emit -> receipt p50 / p99 / max', 'server CPU', 'server CPU per delivered event'],
+    rows: [['switchboard API server (above)', '', `${us(api.sendToReceipt.p50)} / ${us(api.sendToReceipt.p99)} / ${us(api.sendToReceipt.max)}`, api.serverCpu, ''], ...rows],
+    notes: [
+      'same CPU pinning and watch clients as above; no storage, no cache, no routing: what Node HTTP/TLS fan-out alone costs per watcher and event',
+      "the API server's figure is send -> receipt, so it also contains the write's own request and commit",
+    ],
+  });
+  log(renderText(sections[sections.length - 1]));
 }
 
 // -------------------------------------------------------------------- main
@@ -430,6 +527,7 @@ async function main(): Promise<void> {
   if (/internal error|Error:/.test(serverOut)) log(`\nserver output:\n${serverOut.slice(0, 3000)}`);
 
   const order = ['(a)', '(b)', '(c)', '(d)'];
+  // Stable sort: the (d) reference stays after (d).
   sections.sort((x, y) => order.indexOf(x.title.slice(0, 3)) - order.indexOf(y.title.slice(0, 3)));
   const durationS = (performance.now() - started) / 1000;
   const contention = `CPU used by other processes on the machine during each part (cores): ${windows.map((w) => `${w.name} ${w.otherCores.toFixed(2)}`).join('; ')}`;

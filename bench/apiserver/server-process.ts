@@ -60,6 +60,11 @@ export function startStaticServer(dataDir: string, port: number, size: number, c
   return startNode(['--import', 'tsx', join(ROOT, 'bench/apiserver/static-server.ts'), dataDir, String(port), String(size)], cpus);
 }
 
+/** The static watch fan-out reference server (static-watch-server.ts), lines of `size` bytes. */
+export function startStaticWatchServer(dataDir: string, port: number, size: number, cpus?: string): Promise<ServerProcess> {
+  return startNode(['--import', 'tsx', join(ROOT, 'bench/apiserver/static-watch-server.ts'), dataDir, String(port), String(size)], cpus);
+}
+
 /** Runs node with `nodeArgs` (under taskset when `cpus` is set) until it prints "ready". */
 async function startNode(nodeArgs: string[], cpus: string | undefined): Promise<ServerProcess> {
   const [cmd, args] = cpus ? ['taskset', ['-c', cpus, process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];

@@ -173,6 +173,18 @@ serve({
     return out;
   },
 
+  /** Forgets what was received so far (the streams stay open). */
+  async reset() {
+    for (const w of watchers) {
+      w.rvs = [];
+      w.receivedMs = [];
+      w.sentMs = [];
+      w.errors = 0;
+    }
+    cpuMark = process.cpuUsage();
+    return true;
+  },
+
   /** Closes every stream. */
   async close() {
     for (const w of watchers) w.req.destroy();
