@@ -18,12 +18,15 @@ import { decodeBody, negotiate, readBody, mediaType, type ResourceRequest, type 
 import { applyPatch } from './patch/index.ts';
 import { buildTable } from './tables/index.ts';
 import type { DeleteOptionsBody } from './strategy.ts';
+import { proxyPodLogs } from './pod-logs.ts';
 
 export interface HandlerContext {
   registry: Registry;
   /** Interval between watch bookmarks when a client allows them. */
   bookmarkIntervalMs: number;
   now: () => Date;
+  /** Bearer token presented to node agents (pods/log proxy). */
+  nodeToken?: string;
 }
 
 interface Reply {
@@ -152,6 +155,7 @@ export async function handleResource(ctx: HandlerContext, ri: ResourceRequest, r
   if (format === 'none') throw notAcceptable('only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf');
 
   if (ri.verb === 'watch') return serveWatch(ctx, r, ns, ri.name, req, res, q, format);
+  if (ri.subresource === 'log' && ri.verb === 'get') return proxyPodLogs(ctx.registry, ns!, ri.name!, q, ctx.nodeToken, req, res);
   const reply = await dispatch(ctx, r, ns, ri, req, q, format);
   send(res, reply.status, reply.body, format === 'table' && !isTableable(reply.body) ? 'json' : format === 'partial-metadata' ? 'json' : format, reply.warnings);
 }
@@ -165,7 +169,6 @@ async function dispatch(ctx: HandlerContext, r: ResourceInfo, ns: string | undef
   const name = ri.name;
   switch (ri.verb) {
     case 'get': {
-      if (ri.subresource === 'log') throw badRequest(`pod "${name}" has no logs yet: the node agent serves pod logs`);
       const obj = reg.get(r, ns, name!);
       if (format === 'table') return { status: 200, body: tableOf(r, [obj], q, ctx.now()) };
       if (format === 'partial-metadata') return { status: 200, body: partialMetadata(obj) };

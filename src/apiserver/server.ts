@@ -72,7 +72,7 @@ export class ApiServer {
     this.registry.setHooks(opts.hooks ? combineAdmissionHooks(services, opts.hooks) : services);
     this.gc = new GarbageCollector(this.registry);
     this.nsController = new NamespaceController(this.registry);
-    this.ctx = { registry: this.registry, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, now: () => new Date() };
+    this.ctx = { registry: this.registry, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, now: () => new Date(), nodeToken: opts.pki?.token };
   }
 
   async start(): Promise<string> {

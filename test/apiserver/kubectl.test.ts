@@ -223,3 +223,21 @@ test('create of an existing object is AlreadyExists', async () => {
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /Error from server \(AlreadyExists\): namespaces "dup" already exists/);
 });
+
+test('explain reads the OpenAPI documents', async () => {
+  const out = await ok(['explain', 'service.spec.ports']);
+  assert.match(out, /^KIND:\s+Service$/m);
+  assert.match(out, /^FIELD: ports <\[\]ServicePort>$/m);
+  assert.match(out, /targetPort\s+<IntOrString>/);
+});
+
+test('create service and namespace (protobuf bodies) and run a pod', async () => {
+  assert.match(await ok(['create', 'service', 'nodeport', 'np', '--tcp=80:8080']), /service\/np created/);
+  const np = await getJson('np');
+  assert.equal(np.spec.type, 'NodePort');
+  assert.ok(np.spec.ports[0].nodePort >= 30000 && np.spec.ports[0].nodePort <= 32767);
+  assert.match(np.spec.clusterIP, /^127\.96\./);
+  assert.match(await ok(['run', 'runner', '--image=busybox', '--command', '--', 'sleep', '60']), /pod\/runner created/);
+  const p = await getJson('runner', 'pod');
+  assert.deepEqual(p.spec.containers[0].command, ['sleep', '60']);
+});
