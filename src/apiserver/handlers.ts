@@ -274,6 +274,20 @@ async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<
 
 // -------------------------------------------------------------------- watch
 
+const watchLines = new WeakMap<object, Map<string, Buffer>>();
+
+/**
+ * The encoded watch line for a cached object: built once per (object, event
+ * type) and shared by every watcher, so fan-out costs a write, not an encode.
+ */
+function watchLine(type: string, obj: object): Buffer {
+  let m = watchLines.get(obj);
+  if (!m) watchLines.set(obj, (m = new Map()));
+  let b = m.get(type);
+  if (!b) m.set(type, (b = Buffer.from(`{"type":"${type}","object":${jsonOf(obj)}}\n`)));
+  return b;
+}
+
 async function serveWatch(
   ctx: HandlerContext,
   r: ResourceInfo,
@@ -318,14 +332,14 @@ async function serveWatch(
       });
       headersSent = true;
     }
-    let objText: string;
     if (table && type !== 'BOOKMARK' && type !== 'ERROR') {
-      objText = JSON.stringify(tableOf(r, [obj as KubeObject], q, ctx.now(), undefined, sentHeader));
+      res.write(`{"type":"${type}","object":${JSON.stringify(tableOf(r, [obj as KubeObject], q, ctx.now(), undefined, sentHeader))}}\n`);
       sentHeader = true;
+    } else if (type === 'BOOKMARK' || type === 'ERROR') {
+      res.write(`{"type":"${type}","object":${JSON.stringify(obj)}}\n`);
     } else {
-      objText = type === 'BOOKMARK' || type === 'ERROR' ? JSON.stringify(obj) : jsonOf(obj);
+      res.write(watchLine(type, obj));
     }
-    res.write(`{"type":"${type}","object":${objText}}\n`);
   };
   let sentHeader = false;
 
