@@ -69,7 +69,7 @@ export function startLoadMeter(): LoadMeter {
  * Waits until others use less than `maxCores` of CPU over a 1 s sample, for
  * at most `timeoutS`. Returns the last sample's load (in cores).
  */
-export async function waitQuiet(maxCores = 0.15, timeoutS = 45): Promise<number> {
+export async function waitQuiet(maxCores = 0.15, timeoutS = 10): Promise<number> {
   const deadline = performance.now() + timeoutS * 1000;
   for (;;) {
     const m = startLoadMeter();

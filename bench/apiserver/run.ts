@@ -22,7 +22,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { measureFdatasync } from './fdatasync-rate.ts';
+import { measureFdatasync, type SyncRate } from './fdatasync-rate.ts';
 import { freePort, startServer, startStaticServer, startStaticWatchServer, memoryOf, cpuOf, ioOf, type ServerProcess } from './server-process.ts';
 import { spawnWorker, type Worker } from './worker-rpc.ts';
 import { apiClient, expectStatus, resourceVersionOf } from './https-client.ts';
@@ -43,14 +43,22 @@ const PROFILE = argv.includes('--profile');
 const PIN = !argv.includes('--no-pin');
 /** Keep the data dir (SQLite file, PKI) for a post-mortem instead of removing it. */
 const KEEP = argv.includes('--keep');
-for (const a of argv) if (!['--quick', '--profile', '--no-pin', '--keep'].includes(a)) throw new Error(`unknown flag ${a}`);
+/** --parts=bcad: which parts to run (always in the order b, c, a, d). */
+const PARTS = argv.find((a) => a.startsWith('--parts='))?.slice('--parts='.length) ?? 'abcd';
+/** --server-flag=--max-semi-space-size=64: extra node flags for the server process (repeatable), for experiments. */
+const SERVER_FLAGS = argv.filter((a) => a.startsWith('--server-flag=')).map((a) => a.slice('--server-flag='.length));
+for (const a of argv) {
+  if (!['--quick', '--profile', '--no-pin', '--keep'].includes(a) && !a.startsWith('--parts=') && !a.startsWith('--server-flag=')) {
+    throw new Error(`unknown flag ${a} (flags: --quick --profile --no-pin --keep --parts=abcd --server-flag=FLAG)`);
+  }
+}
 
 const CFG = {
   fsyncSeconds: QUICK ? 1 : 3,
   seq: { warmup: 200, seconds: QUICK ? 3 : 10, floorSeconds: QUICK ? 1 : 3 },
   bulk: { clients: 32, services: QUICK ? 2_000 : 10_000, pods: QUICK ? 10_000 : 50_000, namespaces: 20 },
-  lists: { rounds: QUICK ? 10 : 20, pagedRounds: QUICK ? 1 : 3 },
-  watch: { watchers: 1_000, processes: 4, rate: 50, seconds: QUICK ? 15 : 60, pods: 50, referenceSeconds: QUICK ? 5 : 15 },
+  lists: { rounds: QUICK ? 10 : 20, pagedRounds: QUICK ? 1 : 2 },
+  watch: { watchers: 1_000, processes: 4, rate: 50, seconds: QUICK ? 15 : 60, pods: 50, referenceSeconds: QUICK ? 5 : 10 },
   burst: { watchers: 100, updates: 5_000, clients: 32, pods: 100 },
 };
 
@@ -147,6 +155,7 @@ function machine(dataDir: string): string[] {
     `Node ${process.version}; data dir on ${tmpdir()} (${fs})`,
     PIN ? `CPU split: server pinned to CPU ${SERVER_CPUS}; driver and all client processes pinned to CPU ${CLIENT_CPUS} (taskset)` : 'CPU split: none (--no-pin)',
     PROFILE ? 'server ran under --cpu-prof (sampling, ~1 ms interval): figures include its small overhead' : 'server ran without profiler',
+    ...(SERVER_FLAGS.length ? [`extra server node flags: ${SERVER_FLAGS.join(' ')}`] : []),
   ];
 }
 
@@ -158,19 +167,40 @@ function dbSize(dataDir: string): number {
 
 // ------------------------------------------------------------------- parts
 
-async function partA(server: ServerProcess, load: Worker, dataDir: string): Promise<void> {
-  log('\n(a) single client, sequential creates');
+interface AResult {
+  before: { overwrite: SyncRate; append: SyncRate };
+  after: { overwrite: SyncRate; append: SyncRate };
+  floor: PartResult<SequentialResult>;
+  dry: PartResult<SequentialResult>;
+  real: PartResult<SequentialResult>;
+}
+
+async function measureA(server: ServerProcess, load: Worker, dataDir: string, attempt: number): Promise<AResult> {
   // This disk's fsync speed drifts by 2x within minutes (shared virtual disk),
   // so the reference is measured right before and right after the creates.
-  const before = { overwrite: measureFdatasync(dataDir, 'overwrite', CFG.fsyncSeconds), append: measureFdatasync(dataDir, 'append', CFG.fsyncSeconds) };
-  const floor = await part('a: GET floor', server, () => load.call<SequentialResult>('sequential', { ns: 'bench-seq', mode: 'get', warmup: 200, seconds: CFG.seq.floorSeconds, offset: 0 }));
-  const dry = await part('a: dry-run creates', server, () =>
-    load.call<SequentialResult>('sequential', { ns: 'bench-seq', mode: 'dryRun', warmup: 200, seconds: CFG.seq.floorSeconds, offset: 0 }),
-  );
-  const real = await part('a: durable creates', server, () =>
-    load.call<SequentialResult>('sequential', { ns: 'bench-seq', mode: 'create', warmup: CFG.seq.warmup, seconds: CFG.seq.seconds, offset: 0 }),
-  );
-  const after = { overwrite: measureFdatasync(dataDir, 'overwrite', CFG.fsyncSeconds), append: measureFdatasync(dataDir, 'append', CFG.fsyncSeconds) };
+  const sync = () => ({ overwrite: measureFdatasync(dataDir, 'overwrite', CFG.fsyncSeconds), append: measureFdatasync(dataDir, 'append', CFG.fsyncSeconds) });
+  const before = sync();
+  const seq = (mode: string, warmup: number, seconds: number, offset: number) => () =>
+    load.call<SequentialResult>('sequential', { ns: 'bench-seq', mode, warmup, seconds, offset: attempt * 1_000_000 + offset });
+  const floor = await part(`a: GET floor #${attempt + 1}`, server, seq('get', 200, CFG.seq.floorSeconds, 0));
+  const dry = await part(`a: dry-run creates #${attempt + 1}`, server, seq('dryRun', 200, CFG.seq.floorSeconds, 500_000));
+  const real = await part(`a: durable creates #${attempt + 1}`, server, seq('create', CFG.seq.warmup, CFG.seq.seconds, 0));
+  return { before, after: sync(), floor, dry, real };
+}
+
+async function partA(server: ServerProcess, load: Worker, dataDir: string): Promise<void> {
+  log('\n(a) single client, sequential creates');
+  // Short and sensitive to neighbours: measure again (once) while other
+  // processes took more than a quarter core; keep the least disturbed run.
+  let best: AResult | undefined;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    if (attempt > 0) await quiet('(a) retry');
+    const r = await measureA(server, load, dataDir, attempt);
+    if (!best || r.real.otherCores < best.real.otherCores) best = r;
+    if (r.real.otherCores <= 0.25) break;
+    log(`  other processes took ${r.real.otherCores.toFixed(2)} cores during the creates; measuring (a) again`);
+  }
+  const { before, after, floor, dry, real } = best!;
   const reference = (before.overwrite.perSecond + after.overwrite.perSecond) / 2;
   const rate = (r: SequentialResult) => r.count / r.seconds;
   const ratio = rate(real.value) / reference;
@@ -198,7 +228,7 @@ async function partA(server: ServerProcess, load: Worker, dataDir: string): Prom
       `reference = mean of the two overwrite rates, ${reference.toFixed(0)}/s; aim: durable creates >= 0.7x -> ${ratio.toFixed(2)}x (${ratio >= 0.7 ? 'met' : 'NOT met'})`,
       `${real.value.count} durable creates in ${real.value.seconds.toFixed(1)} s after ${CFG.seq.warmup} warm-up; server CPU ${serverCpu(real)} of a core, client ${pct(real.value.clientCpu, real.wallS)}`,
       '"server written/op": bytes the server process passed to write syscalls per request (SQLite WAL and db files plus the ~1-2 KiB response)',
-      'run after (b) and (c): the store already holds 60,000 objects',
+      `run after (b) and (c): the store already holds ${PARTS.includes('b') ? (CFG.bulk.services + CFG.bulk.pods).toLocaleString('en') : 'no bulk'} objects`,
       `other processes on the machine used ${others(real)} during the durable creates`,
     ],
   });
@@ -255,8 +285,9 @@ async function partC(server: ServerProcess, load: Worker, dataDir: string): Prom
     const st = await startStaticServer(dataDir, port, l.bytes, PIN ? SERVER_CPUS : undefined);
     cleanups.push(() => st.stop());
     try {
-      const [r] = await load.call<ListResult[]>('lists', { paths: ['/'], rounds: CFG.lists.rounds, port });
-      refs.push({ ...r, path: `static ${mib(l.bytes)} (floor for ${l.path})` });
+      const [whole, streamed] = await load.call<ListResult[]>('lists', { paths: ['/', '/?chunk=1048576'], rounds: CFG.lists.rounds, port });
+      refs.push({ ...whole, path: `static ${mib(l.bytes)}, one write (floor for ${l.path} as sent today)` });
+      refs.push({ ...streamed, path: `static ${mib(l.bytes)}, 1 MiB writes (floor if streamed)` });
     } finally {
       await st.stop();
     }
@@ -291,7 +322,7 @@ async function partC(server: ServerProcess, load: Worker, dataDir: string): Prom
     notes: [
       `aim: p99 < 200 ms -> ${worst < 200 ? 'met' : 'NOT met'} (worst p99 ${ms(worst, 1)})`,
       'latency = request sent to last byte received (bytes counted, not parsed, by a Node HTTPS client on the other core); "headers" = time to the response headers',
-      '"static" rows: a bare Node HTTPS server on the same CPU answering with one prebuilt buffer of the same size (res.end(buffer)): the TLS transfer floor',
+      '"static" rows: a bare Node HTTPS server on the same CPU answering with a prebuilt buffer of the same size, in one res.end(buffer) or in 1 MiB writes that wait for drain: the TLS transfer floors',
       `server CPU over the list requests: ${serverCpu(c)} of a core; other processes on the machine used ${others(c)}`,
       `server RSS after the ${2 * (CFG.lists.rounds + 1)} full lists: ${mib(memAfterLists.rss)} (peak ${mib(memAfterLists.hwm)}); each full Pod list builds the ~${mib(c.value[0]?.bytes ?? 0)} body as strings and buffers`,
       `paged row: ${CFG.lists.pagedRounds} full paged listings; "p50"/"max" columns are for a whole listing, "p99"/"headers" columns show per-page p99/p50`,
@@ -495,7 +526,7 @@ async function main(): Promise<void> {
   log(`data dir ${dataDir}${QUICK ? ' (quick)' : ''}`);
 
   const port = await freePort();
-  const server = await startServer({ dataDir, port, cpus: PIN ? SERVER_CPUS : undefined, cpuProfDir: profDir });
+  const server = await startServer({ dataDir, port, cpus: PIN ? SERVER_CPUS : undefined, cpuProfDir: profDir, nodeFlags: SERVER_FLAGS });
   cleanups.push(() => server.stop());
   log(`server pid ${server.pid} on https://127.0.0.1:${port}`);
   const load = spawnWorker(join(HERE, 'load-worker.ts'), [String(port), dataDir], (n) => log(`  ${n}`));
@@ -504,14 +535,15 @@ async function main(): Promise<void> {
   const namespaces = Array.from({ length: CFG.bulk.namespaces }, (_, i) => `bench-${i}`);
   await load.call('createNamespaces', { names: [...namespaces, 'bench-seq', 'bench-watch', 'bench-burst'] });
 
-  await quiet('(b)');
-  await partB(server, load, dataDir, namespaces);
-  await quiet('(c)');
-  await partC(server, load, dataDir);
-  await quiet('(a)');
-  await partA(server, load, dataDir);
-  await quiet('(d)');
-  await partD(server, load, port, dataDir);
+  const run = async (p: string, fn: () => Promise<void>) => {
+    if (!PARTS.includes(p)) return;
+    await quiet(`(${p})`);
+    await fn();
+  };
+  await run('b', () => partB(server, load, dataDir, namespaces));
+  await run('c', () => partC(server, load, dataDir));
+  await run('a', () => partA(server, load, dataDir));
+  await run('d', () => partD(server, load, port, dataDir));
 
   await load.stop();
   const serverOut = server.output();

@@ -19,6 +19,8 @@ export interface ServerOptions {
   cpus?: string;
   /** Directory for a V8 CPU profile written at exit, or undefined. */
   cpuProfDir?: string;
+  /** Extra node flags (experiments, e.g. GC sizing). */
+  nodeFlags?: string[];
 }
 
 export interface ServerProcess {
@@ -44,6 +46,7 @@ export async function startServer(o: ServerOptions): Promise<ServerProcess> {
   return startNode(
     [
       ...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : []),
+      ...(o.nodeFlags ?? []),
       join(ROOT, 'bin/switchboard.js'),
       'apiserver',
       '--data-dir',

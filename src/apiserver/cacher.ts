@@ -109,18 +109,49 @@ export class Cacher {
 
   /** Objects whose key starts with prefix, sorted by key. */
   list(prefix: string): CachedObject[] {
+    return this.page(prefix, '', Infinity, () => true).items;
+  }
+
+  /**
+   * One page of a list: objects under prefix with key > after that pass
+   * `keep`, at most `limit` of them, found by binary search on the sorted
+   * keys (a page costs its own size, not the whole list). `more` tells
+   * whether a further match exists; `rest` counts the keys after the page
+   * (all of them, matching or not).
+   */
+  page(prefix: string, after: string, limit: number, keep: (o: KubeObject) => boolean): { items: CachedObject[]; more: boolean; rest: number } {
     if (!this.sortedKeys) this.sortedKeys = [...this.objects.keys()].sort();
     const keys = this.sortedKeys;
+    const from = after > prefix ? after : prefix;
     let lo = 0;
     let hi = keys.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (keys[mid]! < prefix) lo = mid + 1;
+      if (keys[mid]! < from || (after && keys[mid] === after)) lo = mid + 1;
       else hi = mid;
     }
     const out: CachedObject[] = [];
-    for (let i = lo; i < keys.length && keys[i]!.startsWith(prefix); i++) out.push(this.objects.get(keys[i]!)!);
-    return out;
+    let i = lo;
+    for (; i < keys.length && keys[i]!.startsWith(prefix); i++) {
+      const c = this.objects.get(keys[i]!)!;
+      if (!keep(c.obj)) continue;
+      if (out.length === limit) return { items: out, more: true, rest: this.countFrom(i, prefix) };
+      out.push(c);
+    }
+    return { items: out, more: false, rest: 0 };
+  }
+
+  /** Keys under prefix from sorted index i on. */
+  private countFrom(i: number, prefix: string): number {
+    const keys = this.sortedKeys!;
+    let lo = i;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (keys[mid]!.startsWith(prefix) || keys[mid]! < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - i;
   }
 
   /** Resolves once the cache has applied every event up to rev. */

@@ -120,30 +120,25 @@ export class Registry {
   }
 
   list(r: ResourceInfo, ns: string | undefined, opts: ListOptions = {}): { items: KubeObject[]; resourceVersion: string; continue?: string; remaining?: number } {
-    const rev = this.cacher.revision;
-    let items = this.cacher.list(storagePrefix(r, ns));
-    let rvText = String(rev);
+    let rvText = String(this.cacher.revision);
+    let after = '';
     if (opts.continueToken) {
       const tok = decodeContinue(opts.continueToken);
       rvText = String(tok.rv);
-      const start = tok.start;
-      items = items.filter((c) => c.key > start);
+      after = tok.start;
     }
-    const matched: CachedObject[] = [];
-    for (const c of items) {
-      if (this.matches(r, c.obj, opts)) matched.push(c);
-    }
-    if (opts.limit && opts.limit > 0 && matched.length > opts.limit) {
-      const page = matched.slice(0, opts.limit);
-      const last = page[page.length - 1]!;
-      return {
-        items: page.map((c) => c.obj),
-        resourceVersion: rvText,
-        continue: encodeContinue(Number(rvText), last.key),
-        remaining: matched.length - page.length,
-      };
-    }
-    return { items: matched.map((c) => c.obj), resourceVersion: rvText };
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+    const filtered = Boolean(opts.labelSelector?.length || opts.fieldSelector?.length);
+    const page = this.cacher.page(storagePrefix(r, ns), after, limit, (o) => this.matches(r, o, opts));
+    if (!page.more) return { items: page.items.map((c) => c.obj), resourceVersion: rvText };
+    const last = page.items[page.items.length - 1]!;
+    return {
+      items: page.items.map((c) => c.obj),
+      resourceVersion: rvText,
+      continue: encodeContinue(Number(rvText), last.key),
+      // As Kubernetes: the count is only exact, and only sent, without selectors.
+      ...(filtered ? {} : { remaining: page.rest }),
+    };
   }
 
   matches(r: ResourceInfo, obj: KubeObject, opts: { labelSelector?: LabelSelector; fieldSelector?: FieldSelector }): boolean {

@@ -111,8 +111,9 @@ export class SqliteStore implements Store {
     if (meta.get('schema') !== SCHEMA_VERSION) {
       throw new StorageError('Internal', `Open ${path}: schema version ${String(meta.get('schema'))} is not supported (want ${SCHEMA_VERSION})`);
     }
-    this.revision = meta.get('revision') ?? 0;
     this.compacted = meta.get('compacted') ?? 0;
+    const lastLogged = (db.prepare('SELECT MAX(revision) AS r FROM log').get() as { r: number | null }).r ?? 0;
+    this.revision = Math.max(lastLogged, this.compacted, meta.get('revision') ?? 0);
     this.maybeScheduleCompaction();
   }
 
@@ -222,7 +223,6 @@ export class SqliteStore implements Store {
         this.writePlan(rev, plan.writes, plan.events);
         outcomes.push({ ok: true, result: { revision: rev, results: plan.results }, events: plan.events });
       }
-      if (rev !== this.revision) this.stmt.setMeta.run(rev, 'revision');
       this.stmt.commit.run();
     } catch (err: unknown) {
       this.rollbackQuietly();
