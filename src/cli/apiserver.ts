@@ -22,7 +22,14 @@ function fail(msg: string): never {
   process.exit(1);
 }
 
-export async function runApiServer(o: RunOptions): Promise<void> {
+export interface RunningApiServer {
+  url: string;
+  kubeconfig: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function runApiServer(o: RunOptions): Promise<RunningApiServer> {
   const dataDir = resolve(o.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   let store: Store;
@@ -45,17 +52,33 @@ export async function runApiServer(o: RunOptions): Promise<void> {
     throw e;
   }
   const kubeconfig = writeKubeconfig(join(dataDir, 'kubeconfig'), url, pki);
+  const stop = async () => {
+    await server.stop();
+    await store.close();
+  };
+  if (o.banner === 'apiserver') {
+    onSignal(stop);
+    printReady(o, url, dataDir, kubeconfig);
+  }
+  return { url, kubeconfig, dataDir, stop };
+}
+
+export function printReady(o: RunOptions, url: string, dataDir: string, kubeconfig: string, extra: string[] = []): void {
+  process.stdout.write(`switchboard ${o.banner}: ready — API server ${url} (storage ${o.storage}${o.storage === 'sqlite' ? ` ${join(dataDir, 'state.db')}` : ''})\n`);
+  for (const line of extra) process.stdout.write(`  ${line}\n`);
+  process.stdout.write(`  kubeconfig: ${kubeconfig}\n  export KUBECONFIG=${kubeconfig}\n`);
+}
+
+/** SIGINT/SIGTERM: run stop once, then exit 0. */
+export function onSignal(stop: () => Promise<void>): void {
   let stopping = false;
   const shutdown = async (sig: string) => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`switchboard: ${sig}: shutting down\n`);
-    await server.stop();
-    await store.close();
+    await stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.stdout.write(`switchboard ${o.banner}: ready — API server ${url} (storage ${o.storage}${o.storage === 'sqlite' ? ` ${join(dataDir, 'state.db')}` : ''})\n`);
-  process.stdout.write(`  kubeconfig: ${kubeconfig}\n  export KUBECONFIG=${kubeconfig}\n`);
 }

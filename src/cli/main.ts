@@ -4,7 +4,10 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { runApiServer } from './apiserver.ts';
+import { runUp } from './up.ts';
 import { addNetworkFlags, networkConfigFromFlags, type NetworkFlags } from './network-flags.ts';
+import { runAgent } from './agent.ts';
+import { runControllerManager, parseMaxEndpointsPerSlice } from './controller-manager.ts';
 
 function port(v: string): number {
   const n = Number(v);
@@ -25,12 +28,12 @@ program.name('switchboard').description('The Kubernetes Service layer, real and 
 
 addNetworkFlags(program
   .command('up'))
-  .description('start the embedded single-machine cluster (API server on SQLite)')
+  .description('start the embedded single-machine cluster: API server (SQLite), controllers, scheduler and the local node agent')
   .option('--data-dir <dir>', 'state, certificates and kubeconfig', '.switchboard')
   .option('--api-port <port>', 'API server port', port, 6443)
   .option('--api-host <addr>', 'address the API server listens on', '127.0.0.1')
   .action(async (o: { dataDir: string; apiPort: number; apiHost: string } & NetworkFlags) => {
-    await runApiServer({ dataDir: o.dataDir, port: o.apiPort, host: o.apiHost, storage: 'sqlite', banner: 'up', network: network(o) });
+    await runUp({ dataDir: o.dataDir, port: o.apiPort, host: o.apiHost, storage: 'sqlite', banner: 'up', network: network(o) });
   });
 
 addNetworkFlags(program
@@ -45,6 +48,38 @@ addNetworkFlags(program
       program.error(`error: --storage must be "memory" or "sqlite", not "${o.storage}"`);
     }
     await runApiServer({ dataDir: o.dataDir, port: o.apiPort, host: o.apiHost, storage: o.storage as 'memory' | 'sqlite', banner: 'apiserver', network: network(o) });
+  });
+
+program
+  .command('controller-manager')
+  .description('run the endpoint controllers (EndpointSlice, Endpoints, mirroring) against an API server')
+  .option('--kubeconfig <path>', 'kubeconfig (default $KUBECONFIG, then ~/.kube/config)')
+  .option('--context <name>', 'kubeconfig context')
+  .option('--max-endpoints-per-slice <n>', 'endpoints per EndpointSlice (1-1000)', (v) => {
+    try {
+      return parseMaxEndpointsPerSlice(v);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  }, 100)
+  .action(async (o: { kubeconfig?: string; context?: string; maxEndpointsPerSlice: number }) => {
+    await runControllerManager({ kubeconfig: o.kubeconfig, context: o.context, maxEndpointsPerSlice: o.maxEndpointsPerSlice, handleSignals: true });
+  });
+
+program
+  .command('agent')
+  .description('run the node agent: register a node, run its pods as processes, probe them, report status')
+  .requiredOption('--node-name <name>', 'the Node this agent runs')
+  .option('--kubeconfig <path>', 'kubeconfig (default $KUBECONFIG, then ~/.kube/config)')
+  .option('--context <name>', 'kubeconfig context')
+  .option('--zone <zone>', 'topology.kubernetes.io/zone label')
+  .option('--region <region>', 'topology.kubernetes.io/region label')
+  .option('--mode <mode>', 'loopback (pod IPs on 127.244.0.0/16, no root) | netns (a network namespace per pod, root)', 'loopback')
+  .option('--data-dir <dir>', 'pod state and logs (default .switchboard/agents/NODE)')
+  .option('--drain', 'on SIGINT/SIGTERM, terminate the pods gracefully and deregister the node')
+  .action(async (o: { nodeName: string; kubeconfig?: string; context?: string; zone?: string; region?: string; mode: string; dataDir?: string; drain?: boolean }) => {
+    if (o.mode !== 'loopback' && o.mode !== 'netns') program.error(`error: --mode must be "loopback" or "netns", not "${o.mode}"`);
+    await runAgent({ kubeconfig: o.kubeconfig, context: o.context, nodeName: o.nodeName, zone: o.zone, region: o.region, mode: o.mode as 'loopback' | 'netns', dataDir: o.dataDir, drain: o.drain });
   });
 
 await program.parseAsync(process.argv);

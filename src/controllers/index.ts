@@ -4,7 +4,7 @@
  * through src/client; see README.md for the design.
  */
 import type { EndpointSlice, Endpoints, Node, Pod, Service } from '../api/types.ts';
-import type { RestClient } from '../client/index.ts';
+import type { InformerHandlers, RestClient } from '../client/index.ts';
 import { cachesOf, newSharedInformers, type SharedInformers } from './caches.ts';
 import { EndpointSliceController, type WriteStats } from './endpointslice/controller.ts';
 import { EndpointsController } from './endpoints/controller.ts';
@@ -48,8 +48,60 @@ export interface RunningControllers {
   /** Resolves once every informer has listed and the controllers run. */
   synced: Promise<void>;
   informers: SharedInformers;
+  /** The controller instances (for probes and tests). */
+  controllers: { endpointslice?: EndpointSliceController; endpoints?: EndpointsController; endpointslicemirroring?: MirroringController };
   /** Writes per controller (for metrics and benchmarks). */
   stats(): Record<ControllerName, WriteStats>;
+}
+
+/** Anything handlers can be added to (an Informer, or a test's fake). */
+export interface HandlerSource<T> {
+  addHandler(h: InformerHandlers<T>): void;
+}
+
+export interface HandlerSources {
+  pods: HandlerSource<Pod>;
+  services: HandlerSource<Service>;
+  nodes: HandlerSource<Node>;
+  endpointSlices: HandlerSource<EndpointSlice>;
+  endpoints: HandlerSource<Endpoints>;
+}
+
+/** Routes every informer event to the controllers that care (handlers only enqueue keys). */
+export function connectControllers(
+  src: HandlerSources,
+  c: { slices?: EndpointSliceController; endpoints?: EndpointsController; mirroring?: MirroringController },
+): void {
+  const { slices, endpoints, mirroring } = c;
+  src.services.addHandler({
+    onAdd: (s) => (slices?.onServiceAdd(s), endpoints?.onServiceAdd(s), mirroring?.onServiceAdd(s)),
+    onUpdate: (o, s) => (slices?.onServiceUpdate(o, s), endpoints?.onServiceUpdate(o, s), mirroring?.onServiceUpdate(o, s)),
+    onDelete: (s) => (slices?.onServiceDelete(s), endpoints?.onServiceDelete(s), mirroring?.onServiceDelete(s)),
+  });
+  if (slices || endpoints) {
+    src.pods.addHandler({
+      onAdd: (p) => (slices?.onPodAdd(p), endpoints?.onPodAdd(p)),
+      onUpdate: (o, p) => (slices?.onPodUpdate(o, p), endpoints?.onPodUpdate(o, p)),
+      onDelete: (p) => (slices?.onPodDelete(p), endpoints?.onPodDelete(p)),
+    });
+  }
+  if (slices) {
+    src.nodes.addHandler({
+      onAdd: (n) => slices.onNodeAdd(n),
+      onUpdate: (o, n) => slices.onNodeUpdate(o, n),
+      onDelete: (n) => slices.onNodeDelete(n),
+    });
+  }
+  src.endpointSlices.addHandler({
+    onAdd: (s) => (slices?.onSliceAdd(s), mirroring?.onSliceAdd(s)),
+    onUpdate: (o, s) => (slices?.onSliceUpdate(o, s), mirroring?.onSliceUpdate(o, s)),
+    onDelete: (s) => (slices?.onSliceDelete(s), mirroring?.onSliceDelete(s)),
+  });
+  src.endpoints.addHandler({
+    onAdd: (e) => (endpoints?.onEndpointsAdd(e), mirroring?.onEndpointsAdd(e)),
+    onUpdate: (o, e) => (endpoints?.onEndpointsUpdate(o, e), mirroring?.onEndpointsUpdate(o, e)),
+    onDelete: (e) => (endpoints?.onEndpointsDelete(e), mirroring?.onEndpointsDelete(e)),
+  });
 }
 
 /** Starts the selected controllers on shared informers (pods, services, nodes, endpointslices, endpoints). */
@@ -77,33 +129,7 @@ export function startControllers(client: RestClient, opts: ControllerOptions = {
       })
     : undefined;
 
-  informers.services.addHandler({
-    onAdd: (s: Service) => (slices?.onServiceAdd(s), endpoints?.onServiceAdd(s), mirroring?.onServiceAdd(s)),
-    onUpdate: (o: Service, s: Service) => (slices?.onServiceUpdate(o, s), endpoints?.onServiceUpdate(o, s), mirroring?.onServiceUpdate(o, s)),
-    onDelete: (s: Service) => (slices?.onServiceDelete(s), endpoints?.onServiceDelete(s), mirroring?.onServiceDelete(s)),
-  });
-  if (slices || endpoints) {
-    informers.pods.addHandler({
-      onAdd: (p: Pod) => (slices?.onPodAdd(p), endpoints?.onPodAdd(p)),
-      onUpdate: (o: Pod, p: Pod) => (slices?.onPodUpdate(o, p), endpoints?.onPodUpdate(o, p)),
-      onDelete: (p: Pod) => (slices?.onPodDelete(p), endpoints?.onPodDelete(p)),
-    });
-  }
-  informers.nodes.addHandler({
-    onAdd: (n: Node) => slices?.onNodeAdd(n),
-    onUpdate: (o: Node, n: Node) => slices?.onNodeUpdate(o, n),
-    onDelete: (n: Node) => slices?.onNodeDelete(n),
-  });
-  informers.endpointSlices.addHandler({
-    onAdd: (s: EndpointSlice) => (slices?.onSliceAdd(s), mirroring?.onSliceAdd(s)),
-    onUpdate: (o: EndpointSlice, s: EndpointSlice) => (slices?.onSliceUpdate(o, s), mirroring?.onSliceUpdate(o, s)),
-    onDelete: (s: EndpointSlice) => (slices?.onSliceDelete(s), mirroring?.onSliceDelete(s)),
-  });
-  informers.endpoints.addHandler({
-    onAdd: (e: Endpoints) => (endpoints?.onEndpointsAdd(e), mirroring?.onEndpointsAdd(e)),
-    onUpdate: (o: Endpoints, e: Endpoints) => (endpoints?.onEndpointsUpdate(o, e), mirroring?.onEndpointsUpdate(o, e)),
-    onDelete: (e: Endpoints) => (endpoints?.onEndpointsDelete(e), mirroring?.onEndpointsDelete(e)),
-  });
+  connectControllers(informers, { slices, endpoints, mirroring });
 
   const all = [informers.pods, informers.services, informers.nodes, informers.endpointSlices, informers.endpoints];
   for (const i of all) i.start();
@@ -117,6 +143,7 @@ export function startControllers(client: RestClient, opts: ControllerOptions = {
   const running = [slices, endpoints, mirroring].filter((c) => c !== undefined);
   return {
     informers,
+    controllers: { endpointslice: slices, endpoints, endpointslicemirroring: mirroring },
     synced,
     stop() {
       stopped = true;

@@ -139,8 +139,10 @@ export class EndpointsController {
 
   onEndpointsAdd(ep: Endpoints): void {
     const key = keyOf(ep);
-    if (this.tracker.isOwnWrite(key, ep)) return;
-    if (this.managedKey(ep)) this.loop.enqueue(key);
+    const own = this.tracker.isOwnWrite(key, ep);
+    // Someone else's write to a managed object: repair it. Our own write whose
+    // Service went away meanwhile: delete it now that the cache shows it.
+    if (own ? !this.caches.services.get(key) : this.managedKey(ep)) this.loop.enqueue(key);
   }
 
   onEndpointsUpdate(_old: Endpoints, ep: Endpoints): void {
