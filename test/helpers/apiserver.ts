@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { openStore, type Store } from '../../src/storage/index.ts';
 import { ApiServer, ensurePki, writeKubeconfig, type Pki } from '../../src/apiserver/index.ts';
 import { kubectlPath } from '../../scripts/kubectl.mjs';
+import type { ClusterNetworkConfig } from '../../src/apiserver/admission/index.ts';
 
 export interface KubectlResult {
   code: number;
@@ -34,11 +35,11 @@ export interface TestApi {
 
 const KUBECTL = process.env['SWITCHBOARD_KUBECTL'] || kubectlPath();
 
-export async function startTestApi(opts: { storage?: 'memory' | 'sqlite'; dir?: string } = {}): Promise<TestApi> {
+export async function startTestApi(opts: { storage?: 'memory' | 'sqlite'; dir?: string; network?: ClusterNetworkConfig } = {}): Promise<TestApi> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'sb-test-'));
   const store = opts.storage === 'sqlite' ? await openStore({ kind: 'sqlite', path: join(dir, 'state.db') }) : await openStore({ kind: 'memory' });
   const pki = ensurePki(dir, []);
-  const server = new ApiServer({ store, pki, port: 0, bookmarkIntervalMs: 1000 });
+  const server = new ApiServer({ store, pki, port: 0, bookmarkIntervalMs: 1000, network: opts.network });
   const url = await server.start();
   const kubeconfig = writeKubeconfig(join(dir, 'kubeconfig'), url, pki);
   const home = join(dir, 'home');
