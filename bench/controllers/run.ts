@@ -305,6 +305,7 @@ async function main(): Promise<void> {
   let ctl = spawnWorker(join(ROOT, 'bench/controllers/controller-process.ts'), [], progress);
   const shape = { kubeconfig, namespace: NAMESPACE, services: SERVICES, podsPerService: PODS };
   const sections: string[] = [];
+  let ctlStopped = false;
   try {
     // ------------------------------------------------------------ cold start
     await driver.call('prepareConverge', shape);
@@ -347,6 +348,7 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
 
+    if (flag('cold-only')) return void (await writeOut(started, seeded.seconds, sections));
     // ------------------------------------------------------------ churn, all controllers
     const a = await churn('churn, all three controllers', driver, ctl, serverCpu, RATE, SECONDS);
     sections.push(`### 2. ${RATE.toLocaleString('en')} Ready flips/s for ${SECONDS} s — all three controllers (EndpointSlice, Endpoints, mirroring)\n\n${churnSection(a)}`);
@@ -389,6 +391,7 @@ async function main(): Promise<void> {
     // ------------------------------------------------------------ baseline: the status writes alone
     await ctl.call('stop', {});
     await ctl.stop();
+    ctlStopped = true;
     const base = await churn('baseline, no controller', driver, undefined, serverCpu, RATE, SWEEP_SECONDS, false);
     const brtt = summarize(base.r.writeRtt);
     sections.push(
@@ -400,14 +403,20 @@ async function main(): Promise<void> {
     );
   } finally {
     await driver.call('stop', {}).catch(() => undefined);
-    await ctl.call('stop', {}).catch(() => undefined);
     await driver.stop();
-    await ctl.stop();
+    if (!ctlStopped) {
+      await ctl.call('stop', {}).catch(() => undefined);
+      await ctl.stop();
+    }
     await server.stop();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 
+  await writeOut(started, seeded.seconds, sections);
+}
+
+async function writeOut(started: Date, seededSeconds: number, sections: string[]): Promise<void> {
   const cpuModel = cpus()[0]?.model ?? 'unknown';
   let osName = '';
   try {
@@ -428,7 +437,7 @@ async function main(): Promise<void> {
     `## Setup`,
     '',
     `- API server: in-process in the benchmark's main process, **memory store** (no fsync), HTTPS with a bearer token, loopback network mode with the pod range widened to 127.244.0.0/14 (${(SERVICES * PODS).toLocaleString('en')} pod IPs do not fit the default /16).`,
-    `- Objects seeded through the API server's registry (admission, defaulting, validation, storage and watch events, but no HTTP) for setup speed: 1 namespace, 12 nodes in 3 zones, ${SERVICES.toLocaleString('en')} Services (selector app=<name>, one port, targetPort 8080), ${(SERVICES * PODS).toLocaleString('en')} pods with nodeName and a Ready status (seeding took ${fmt(seeded.seconds, 0)} s).`,
+    `- Objects seeded through the API server's registry (admission, defaulting, validation, storage and watch events, but no HTTP) for setup speed: 1 namespace, 12 nodes in 3 zones, ${SERVICES.toLocaleString('en')} Services (selector app=<name>, one port, targetPort 8080), ${(SERVICES * PODS).toLocaleString('en')} pods with nodeName and a Ready status (seeding took ${fmt(seededSeconds, 0)} s).`,
     `- controller-manager: a child process running \`startControllers\` exactly as \`switchboard controller-manager --kubeconfig …\` does (${WORKERS} workers per controller — the Kubernetes default is 5 — events off), over HTTPS.`,
     `- driver: a child process that writes pod status (JSON merge patch on pods/status, Ready flipped, write time stamped in an annotation) at a fixed rate on random pods, and watches EndpointSlices and Endpoints; latency = slice watch event received − status write sent (same machine clock).`,
     '',

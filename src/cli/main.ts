@@ -7,6 +7,7 @@ import { runApiServer } from './apiserver.ts';
 import { runUp } from './up.ts';
 import { addNetworkFlags, networkConfigFromFlags, type NetworkFlags } from './network-flags.ts';
 import { runAgent } from './agent.ts';
+import { runDns } from './dns.ts';
 import { runControllerManager, parseMaxEndpointsPerSlice } from './controller-manager.ts';
 
 function port(v: string): number {
@@ -80,6 +81,30 @@ program
   .action(async (o: { nodeName: string; kubeconfig?: string; context?: string; zone?: string; region?: string; mode: string; dataDir?: string; drain?: boolean }) => {
     if (o.mode !== 'loopback' && o.mode !== 'netns') program.error(`error: --mode must be "loopback" or "netns", not "${o.mode}"`);
     await runAgent({ kubeconfig: o.kubeconfig, context: o.context, nodeName: o.nodeName, zone: o.zone, region: o.region, mode: o.mode as 'loopback' | 'netns', dataDir: o.dataDir, drain: o.drain });
+  });
+
+program
+  .command('dns')
+  .description('run the cluster DNS server (the Kubernetes DNS specification, forwarding everything else)')
+  .option('--kubeconfig <path>', 'kubeconfig (default $KUBECONFIG, then ~/.kube/config)')
+  .option('--listen <addr:port>', 'where to serve (default: the kube-dns ClusterIP, port 53 when allowed)')
+  .option('--zone <zone>', 'cluster domain', 'cluster.local')
+  .option('--ttl <seconds>', 'answer TTL', (v) => Number(v), 5)
+  .option('--upstream <addrs>', 'comma-separated upstream resolvers (default: /etc/resolv.conf)')
+  .option('--pods <mode>', 'pod records: disabled | insecure | verified', 'disabled')
+  .option('--workers <n>', 'worker processes sharing the socket', (v) => Number(v), 1)
+  .action(async (o: { kubeconfig?: string; listen?: string; zone: string; ttl: number; upstream?: string; pods: string; workers: number }) => {
+    if (!['disabled', 'insecure', 'verified'].includes(o.pods)) program.error(`error: --pods must be disabled, insecure or verified`);
+    await runDns({
+      kubeconfig: o.kubeconfig,
+      listen: o.listen,
+      zone: o.zone,
+      ttl: o.ttl,
+      upstream: o.upstream?.split(',').map((s) => s.trim()).filter(Boolean),
+      pods: o.pods as 'disabled' | 'insecure' | 'verified',
+      workers: o.workers,
+      handleSignals: true,
+    });
   });
 
 await program.parseAsync(process.argv);
