@@ -8,6 +8,7 @@ import { runUp } from './up.ts';
 import { addNetworkFlags, networkConfigFromFlags, type NetworkFlags } from './network-flags.ts';
 import { runAgent } from './agent.ts';
 import { runDns } from './dns.ts';
+import { runProxy } from './proxy.ts';
 import { runControllerManager, parseMaxEndpointsPerSlice } from './controller-manager.ts';
 
 function port(v: string): number {
@@ -105,6 +106,19 @@ program
       workers: o.workers,
       handleSignals: true,
     });
+  });
+
+program
+  .command('proxy')
+  .description("run the per-node Service proxy (userspace mode; the kernel modes come later)")
+  .requiredOption('--node-name <name>', 'the Node this proxy serves')
+  .option('--kubeconfig <path>', 'kubeconfig (default $KUBECONFIG, then ~/.kube/config)')
+  .option('--mode <mode>', 'userspace', 'userspace')
+  .option('--min-sync-period <ms>', 'coalesce changes for at least this long', (v) => Number(v), 1000)
+  .option('--balance <how>', 'random | round-robin', 'random')
+  .action(async (o: { nodeName: string; kubeconfig?: string; mode: string; minSyncPeriod: number; balance: string }) => {
+    if (o.balance !== 'random' && o.balance !== 'round-robin') program.error('error: --balance must be random or round-robin');
+    await runProxy({ kubeconfig: o.kubeconfig, nodeName: o.nodeName, mode: o.mode, minSyncPeriodMs: o.minSyncPeriod, balance: o.balance as 'random' | 'round-robin', handleSignals: true });
   });
 
 await program.parseAsync(process.argv);
