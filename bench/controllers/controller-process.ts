@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { serve } from '../apiserver/worker-rpc.ts';
 import type { EndpointSlice, KubeObject, Pod } from '../../src/api/types.ts';
 import { RestClient, loadClientConfig, type ResourceRef } from '../../src/client/index.ts';
-import { startControllers, type ControllerName, type RunningControllers } from '../../src/controllers/index.ts';
+import { DEFAULT_WORKERS, startControllers, type ControllerName, type RunningControllers } from '../../src/controllers/index.ts';
 import { STAMP } from './shape.ts';
 import { startProfile, stopProfile } from './profile.ts';
 
@@ -25,7 +25,7 @@ const now = () => performance.timeOrigin + performance.now();
 
 let ctl: RunningControllers | undefined;
 let client: RestClient | undefined;
-let workers = 5;
+let workers = 0;
 const probes = { toController: [] as number[], queueWait: [] as number[], plan: [] as number[], reconcile: [] as number[], put: [] as number[], readinessEvents: 0 };
 /** service name → when the earliest pod event not yet followed by a sync of that Service arrived. */
 const pendingArrival = new Map<string, number>();
@@ -85,7 +85,7 @@ function probeSyncs(r: RunningControllers): void {
 
 serve({
   async start(args: { kubeconfig: string; controllers?: ControllerName[]; workers?: number }) {
-    workers = args.workers ?? 5;
+    workers = args.workers ?? DEFAULT_WORKERS;
     client = new RestClient(loadClientConfig(args.kubeconfig));
     probeWrites(client);
     const t0 = now();

@@ -14,7 +14,7 @@ export interface ControllerManagerOptions {
   context?: string;
   /** --max-endpoints-per-slice (1..1000, default 100). */
   maxEndpointsPerSlice?: number;
-  /** --concurrent-service-endpoint-syncs (default 5). */
+  /** --concurrent-service-endpoint-syncs (default 16). */
   workers?: number;
   /** Which controllers to run (default all). */
   controllers?: readonly ControllerName[];

@@ -21,6 +21,9 @@ export { MirroringController } from './mirroring/controller.ts';
 export { newControllerCaches, newSharedInformers, type ControllerCaches, type SharedInformers } from './caches.ts';
 export * from './shared/names.ts';
 
+/** Default concurrent syncs per controller (see ControllerOptions.workers). */
+export const DEFAULT_WORKERS = 16;
+
 export type ControllerName = 'endpointslice' | 'endpoints' | 'endpointslicemirroring';
 export const ALL_CONTROLLERS: readonly ControllerName[] = ['endpointslice', 'endpoints', 'endpointslicemirroring'];
 
@@ -29,7 +32,11 @@ export interface ControllerOptions {
   maxEndpointsPerSlice?: number;
   /** --mirroring-max-endpoints-per-subset (default 1000). */
   mirroringMaxEndpointsPerSubset?: number;
-  /** Concurrent Service syncs per controller (--concurrent-service-endpoint-syncs, default 5). */
+  /**
+   * Concurrent Service syncs per controller (--concurrent-service-endpoint-syncs).
+   * Default 16, not Kubernetes' 5: a worker here is an in-flight request, not a
+   * thread, and 5 caps a controller at 5 ÷ (slice write round trip) syncs/s.
+   */
   workers?: number;
   /** Which controllers to run (default all three). */
   controllers?: readonly ControllerName[];
@@ -111,7 +118,7 @@ export function startControllers(client: RestClient, opts: ControllerOptions = {
   const informers = newSharedInformers(client, log);
   const caches = cachesOf(informers);
   const rec = (component: string) => (opts.events === false ? NO_EVENTS : apiEventRecorder(client, component, { log }));
-  const loopOpts = { workers: opts.workers ?? 5, log };
+  const loopOpts = { workers: opts.workers ?? DEFAULT_WORKERS, log };
   const slices = which.has('endpointslice')
     ? new EndpointSliceController(caches, client, {
         ...loopOpts,
