@@ -10,15 +10,15 @@
  * records). A managed Endpoints object deleted or edited by someone else is
  * rewritten on the next sync, which that event triggers.
  */
-import type { Endpoints, Pod, Service } from '../../api/types.ts';
+import type { Endpoints, Service } from '../../api/types.ts';
 import { isConflict, isNotFound } from '../../api/status.ts';
 import { Resources } from '../../client/index.ts';
-import { podsForService, serviceKeysForLabels, serviceKeysForPodUpdate, type ControllerCaches } from '../caches.ts';
+import { podsForService, type ControllerCaches } from '../caches.ts';
 import { isNamespaceTerminating, type ObjectWriter, type WriteStats } from '../endpointslice/controller.ts';
 import { NO_EVENTS, type EventRecorder } from '../shared/events.ts';
 import { ReconcileLoop, type LoopOptions } from '../shared/loop.ts';
+import { ServicePodController } from '../shared/service-pod-controller.ts';
 import { ANNOTATION_LEADER } from '../shared/names.ts';
-import { podEndpointsChanged } from '../shared/pod.ts';
 import { hasSelector, keyOf, splitKey } from '../shared/service.ts';
 import { StaleCacheError } from '../shared/slice-tracker.ts';
 import { TriggerTimeTracker } from '../shared/trigger-time.ts';
@@ -71,7 +71,7 @@ class EndpointsTracker {
   }
 }
 
-export class EndpointsController {
+export class EndpointsController extends ServicePodController {
   readonly loop: ReconcileLoop;
   readonly stats: WriteStats = { syncs: 0, creates: 0, updates: 0, deletes: 0 };
   private readonly tracker = new EndpointsTracker();
@@ -79,10 +79,11 @@ export class EndpointsController {
   private readonly events: EventRecorder;
 
   constructor(
-    private readonly caches: ControllerCaches,
+    protected readonly caches: ControllerCaches,
     private readonly writer: ObjectWriter,
     opts: EndpointsControllerOptions = {},
   ) {
+    super();
     this.events = opts.events ?? NO_EVENTS;
     this.loop = new ReconcileLoop('endpoint-controller', (k) => this.reconcile(k), opts);
   }
@@ -96,39 +97,8 @@ export class EndpointsController {
     this.loop.start();
   }
 
-  stop(): void {
-    this.loop.stop();
-  }
-
-  idle(): Promise<void> {
-    return this.loop.idle();
-  }
-
   // ------------------------------------------------------------ handlers
-
-  onServiceAdd(svc: Service): void {
-    this.loop.enqueue(keyOf(svc));
-  }
-
-  onServiceUpdate(_old: Service, svc: Service): void {
-    this.loop.enqueue(keyOf(svc));
-  }
-
-  onServiceDelete(svc: Service): void {
-    this.loop.enqueue(keyOf(svc));
-  }
-
-  onPodAdd(pod: Pod): void {
-    for (const k of serviceKeysForLabels(this.caches.services, pod.metadata.namespace ?? '', pod.metadata.labels)) this.loop.enqueue(k);
-  }
-
-  onPodUpdate(old: Pod, pod: Pod): void {
-    for (const k of serviceKeysForPodUpdate(this.caches.services, old, pod, podEndpointsChanged(old, pod))) this.loop.enqueue(k);
-  }
-
-  onPodDelete(pod: Pod): void {
-    this.onPodAdd(pod);
-  }
+  // Service and pod handlers, stop() and idle(): ServicePodController.
 
   /** Endpoints of a Service this controller manages (has a selector). */
   private managedKey(ep: Endpoints): string | undefined {

@@ -15,14 +15,14 @@
  * A reconcile that throws is retried with back-off; a cache that has not yet
  * seen this controller's last write (EndpointSliceTracker) is such a case.
  */
-import type { EndpointSlice, Node, Pod, Service } from '../../api/types.ts';
+import type { EndpointSlice, Node, Service } from '../../api/types.ts';
 import { ApiError, isNotFound } from '../../api/status.ts';
 import { Resources, type RestClient } from '../../client/index.ts';
-import { podsForService, podsOnNode, serviceKeysForLabels, serviceKeysForPodUpdate, slicesForService, type ControllerCaches } from '../caches.ts';
+import { podsForService, podsOnNode, slicesForService, type ControllerCaches } from '../caches.ts';
 import { NO_EVENTS, type EventRecorder } from '../shared/events.ts';
 import { ReconcileLoop, type LoopOptions } from '../shared/loop.ts';
+import { ServicePodController } from '../shared/service-pod-controller.ts';
 import { DEFAULT_MAX_ENDPOINTS_PER_SLICE, ENDPOINTSLICE_CONTROLLER_NAME, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_TOPOLOGY_ZONE, MAX_ENDPOINTS_PER_SLICE_LIMIT } from '../shared/names.ts';
-import { podEndpointsChanged } from '../shared/pod.ts';
 import { hasSelector, hintsEnabled, keyOf, splitKey } from '../shared/service.ts';
 import { EndpointSliceTracker, StaleCacheError } from '../shared/slice-tracker.ts';
 import { TriggerTimeTracker } from '../shared/trigger-time.ts';
@@ -53,7 +53,7 @@ export function isNamespaceTerminating(e: unknown): boolean {
   return (e.status.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating');
 }
 
-export class EndpointSliceController {
+export class EndpointSliceController extends ServicePodController {
   readonly loop: ReconcileLoop;
   readonly tracker = new EndpointSliceTracker();
   readonly stats: WriteStats = { syncs: 0, creates: 0, updates: 0, deletes: 0 };
@@ -65,10 +65,11 @@ export class EndpointSliceController {
   private started = false;
 
   constructor(
-    private readonly caches: ControllerCaches,
+    protected readonly caches: ControllerCaches,
     private readonly writer: ObjectWriter,
     private readonly opts: EndpointSliceControllerOptions = {},
   ) {
+    super();
     const max = opts.maxEndpointsPerSlice ?? DEFAULT_MAX_ENDPOINTS_PER_SLICE;
     if (!Number.isInteger(max) || max < 1 || max > MAX_ENDPOINTS_PER_SLICE_LIMIT) {
       throw new Error(`max endpoints per slice must be an integer between 1 and ${MAX_ENDPOINTS_PER_SLICE_LIMIT}, not ${max}`);
@@ -85,39 +86,8 @@ export class EndpointSliceController {
     this.loop.start();
   }
 
-  stop(): void {
-    this.loop.stop();
-  }
-
-  idle(): Promise<void> {
-    return this.loop.idle();
-  }
-
   // ------------------------------------------------------------ handlers
-
-  onServiceAdd(svc: Service): void {
-    this.loop.enqueue(keyOf(svc));
-  }
-
-  onServiceUpdate(_old: Service, svc: Service): void {
-    this.loop.enqueue(keyOf(svc));
-  }
-
-  onServiceDelete(svc: Service): void {
-    this.loop.enqueue(keyOf(svc));
-  }
-
-  onPodAdd(pod: Pod): void {
-    for (const k of serviceKeysForLabels(this.caches.services, pod.metadata.namespace ?? '', pod.metadata.labels)) this.loop.enqueue(k);
-  }
-
-  onPodUpdate(old: Pod, pod: Pod): void {
-    for (const k of serviceKeysForPodUpdate(this.caches.services, old, pod, podEndpointsChanged(old, pod))) this.loop.enqueue(k);
-  }
-
-  onPodDelete(pod: Pod): void {
-    this.onPodAdd(pod);
-  }
+  // Service and pod handlers, stop() and idle(): ServicePodController.
 
   private managed(s: EndpointSlice): boolean {
     return s.metadata.labels?.[LABEL_MANAGED_BY] === ENDPOINTSLICE_CONTROLLER_NAME;
