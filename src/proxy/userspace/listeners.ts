@@ -142,24 +142,7 @@ export class ListenerRegistry {
       }
       await entry.ready;
       if (this.tcp.get(key) !== entry) continue; // closed meanwhile: start over
-      const held = entry;
-      held.handlers.push(handler);
-      let released = false;
-      return {
-        release: () => {
-          if (released) return;
-          released = true;
-          const i = held.handlers.indexOf(handler);
-          if (i >= 0) held.handlers.splice(i, 1);
-          if (held.handlers.length === 0 && this.tcp.get(key) === held) {
-            this.tcp.delete(key);
-            const p = held.close().finally(() => {
-              if (this.closing.get(key) === p) this.closing.delete(key);
-            });
-            this.closing.set(key, p);
-          }
-        },
-      };
+      return this.lease(this.tcp, key, entry, handler);
     }
   }
 
@@ -210,25 +193,33 @@ export class ListenerRegistry {
       }
       await entry.ready;
       if (this.udp.get(key) !== entry) continue;
-      const held = entry;
-      held.handlers.push(handler);
-      let released = false;
-      return {
-        release: () => {
-          if (released) return;
-          released = true;
-          const i = held.handlers.indexOf(handler);
-          if (i >= 0) held.handlers.splice(i, 1);
-          if (held.handlers.length === 0 && this.udp.get(key) === held) {
-            this.udp.delete(key);
-            const p = held.close().finally(() => {
-              if (this.closing.get(key) === p) this.closing.delete(key);
-            });
-            this.closing.set(key, p);
-          }
-        },
-      };
+      return this.lease(this.udp, key, entry, handler);
     }
+  }
+
+  /**
+   * Adds `handler` to a ready socket entry; the returned lease removes it,
+   * and the last release closes the socket (later acquires of the same
+   * address wait for that close).
+   */
+  private lease<H>(map: Map<string, Entry<H>>, key: string, held: Entry<H>, handler: H): Lease {
+    held.handlers.push(handler);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        const i = held.handlers.indexOf(handler);
+        if (i >= 0) held.handlers.splice(i, 1);
+        if (held.handlers.length === 0 && map.get(key) === held) {
+          map.delete(key);
+          const p = held.close().finally(() => {
+            if (this.closing.get(key) === p) this.closing.delete(key);
+          });
+          this.closing.set(key, p);
+        }
+      },
+    };
   }
 
   /** Number of open sockets (for tests). */
