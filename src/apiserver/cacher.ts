@@ -56,10 +56,9 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-function decode(key: string, value: string, rv: number): KubeObject {
+function decode(value: string, rv: number): KubeObject {
   const obj = JSON.parse(value) as KubeObject;
   obj.metadata = { ...obj.metadata, resourceVersion: String(rv) };
-  void key;
   return deepFreeze(obj);
 }
 
@@ -88,7 +87,7 @@ export class Cacher {
   async start(): Promise<void> {
     const list = await this.store.list('/registry/');
     for (const kv of list.items) {
-      this.objects.set(kv.key, { key: kv.key, rv: kv.modRevision, obj: decode(kv.key, kv.value, kv.modRevision) });
+      this.objects.set(kv.key, { key: kv.key, rv: kv.modRevision, obj: decode(kv.value, kv.modRevision) });
     }
     this.rev = list.revision;
     this.oldestRetained = list.revision;
@@ -170,7 +169,6 @@ export class Cacher {
     }
     // Replay retained events after fromRv, then go live. Both happen
     // synchronously, so no event can fall between them.
-    let i = this.ringStart;
     let lo = this.ringStart;
     let hi = this.ring.length;
     while (lo < hi) {
@@ -178,8 +176,7 @@ export class Cacher {
       if (this.ring[mid]!.rv <= fromRv) lo = mid + 1;
       else hi = mid;
     }
-    i = lo;
-    for (; i < this.ring.length; i++) {
+    for (let i = lo; i < this.ring.length; i++) {
       const ev = this.ring[i]!;
       if (ev.key.startsWith(prefix)) w.onEvent(ev);
     }
@@ -193,7 +190,7 @@ export class Cacher {
       const prev = this.objects.get(e.kv.key);
       let ev: CacheEvent;
       if (e.type === 'put') {
-        const obj = decode(e.kv.key, e.kv.value, e.kv.modRevision);
+        const obj = decode(e.kv.value, e.kv.modRevision);
         if (!prev) this.sortedKeys = null;
         this.objects.set(e.kv.key, { key: e.kv.key, rv: e.kv.modRevision, obj });
         ev = { type: prev ? 'MODIFIED' : 'ADDED', key: e.kv.key, rv: e.revision, obj, prev: prev?.obj };

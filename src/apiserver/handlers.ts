@@ -55,7 +55,7 @@ function selectors(q: URLSearchParams): { labelSelector?: LabelSelector; fieldSe
   return out;
 }
 
-function checkFieldSelector(r: ResourceInfo, sel: FieldSelector | undefined, sample: (o: KubeObject) => Record<string, string>): void {
+function checkFieldSelector(sel: FieldSelector | undefined, sample: (o: KubeObject) => Record<string, string>): void {
   if (!sel) return;
   const known = new Set(Object.keys(sample({ metadata: {} } as KubeObject)));
   for (const req of sel) {
@@ -63,7 +63,6 @@ function checkFieldSelector(r: ResourceInfo, sel: FieldSelector | undefined, sam
       throw badRequest(`field label not supported: ${req.field}`);
     }
   }
-  void r;
 }
 
 /** Checks a body for the right kind/apiVersion (missing ones default from the URL, as Kubernetes' decoder does). */
@@ -74,7 +73,7 @@ function checkKind(r: ResourceInfo, obj: unknown): KubeObject {
   const o = obj as KubeObject;
   const gv = groupVersion(r);
   if (o.kind !== undefined && o.kind !== r.kind) {
-    throw badRequest(`the API version in the data (${o.apiVersion ?? ''}) does not match the expected API version (${gv})`.replace(/^.*$/, `${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: expected kind "${r.kind}", got "${o.kind}"`));
+    throw badRequest(`${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: expected kind "${r.kind}", got "${o.kind}"`);
   }
   if (o.apiVersion !== undefined && o.apiVersion !== gv) {
     throw badRequest(`the API version in the data (${o.apiVersion}) does not match the expected API version (${gv})`);
@@ -155,7 +154,7 @@ export async function handleResource(ctx: HandlerContext, ri: ResourceRequest, r
   if (format === 'none') throw notAcceptable('only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf');
 
   if (ri.verb === 'watch') return serveWatch(ctx, r, ns, ri.name, req, res, q, format);
-  if (ri.subresource === 'log' && ri.verb === 'get') return proxyPodLogs(ctx.registry, ns!, ri.name!, q, ctx.nodeToken, req, res);
+  if (ri.subresource === 'log' && ri.verb === 'get') return proxyPodLogs(ctx.registry, ns!, ri.name!, q, ctx.nodeToken, res);
   const reply = await dispatch(ctx, r, ns, ri, req, q, format);
   send(res, reply.status, reply.body, format === 'table' && !isTableable(reply.body) ? 'json' : format === 'partial-metadata' ? 'json' : format, reply.warnings);
 }
@@ -176,7 +175,7 @@ async function dispatch(ctx: HandlerContext, r: ResourceInfo, ns: string | undef
     }
     case 'list': {
       const sel = selectors(q);
-      checkFieldSelector(r, sel.fieldSelector, (o) => ({ 'metadata.name': '', ...(r.namespaced ? { 'metadata.namespace': '' } : {}), ...(r.fields?.(o) ?? {}) }));
+      checkFieldSelector(sel.fieldSelector, (o) => ({ 'metadata.name': '', ...(r.namespaced ? { 'metadata.namespace': '' } : {}), ...(r.fields?.(o) ?? {}) }));
       const limit = q.get('limit') ? Number(q.get('limit')) : undefined;
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw badRequest(`invalid limit: ${q.get('limit')}`);
       const out = reg.list(r, ns, { ...sel, limit, continueToken: q.get('continue') ?? undefined });
@@ -190,7 +189,7 @@ async function dispatch(ctx: HandlerContext, r: ResourceInfo, ns: string | undef
       return { status: 200, body: listOf(r, out.items, out) };
     }
     case 'create': {
-      if (ri.name && !(r.resource === 'namespaces' && false)) {
+      if (ri.name) {
         throw methodNotAllowed('the server does not allow this method on the requested resource');
       }
       const { obj, jsonText } = decodeBody(req.headers['content-type'], await readBody(req), r);

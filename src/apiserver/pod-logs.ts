@@ -7,7 +7,7 @@
  * verified; the agent requires the cluster's bearer token.
  */
 import https from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Node, Pod } from '../api/types.ts';
 import { badRequest, statusError } from '../api/status.ts';
 import { findResource } from '../api/resources.ts';
@@ -17,7 +17,7 @@ const PODS = findResource('', 'v1', 'pods')!;
 const NODES = findResource('', 'v1', 'nodes')!;
 const PASSTHROUGH = ['follow', 'tailLines', 'previous', 'timestamps', 'sinceSeconds', 'sinceTime', 'limitBytes'];
 
-export async function proxyPodLogs(reg: Registry, ns: string, name: string, q: URLSearchParams, token: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function proxyPodLogs(reg: Registry, ns: string, name: string, q: URLSearchParams, token: string | undefined, res: ServerResponse): Promise<void> {
   const pod = reg.get(PODS, ns, name) as Pod;
   const containers = [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])].map((c) => c.name);
   let container = q.get('container') ?? '';
@@ -58,7 +58,6 @@ export async function proxyPodLogs(reg: Registry, ns: string, name: string, q: U
     );
     up.on('error', (e) => reject(statusError(502, 'InternalError', `Get "https://${addr}:${port}${path}": ${e.message}`)));
     res.on('close', () => up.destroy());
-    req.on('close', () => undefined);
     up.end();
   });
 }

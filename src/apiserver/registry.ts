@@ -311,12 +311,12 @@ export class Registry {
       if (!keep.metadata.annotations) delete keep.metadata.annotations;
       if (next['status'] === undefined) delete keep['status'];
       else keep['status'] = next['status'];
-      return this.finishUpdate(r, keep, cur, strategy.nameRule);
+      return this.finishUpdate(keep, cur);
     }
     if (opts.subresource === 'finalize') {
       const keep = clone(cur);
       (keep as { spec?: unknown }).spec = (next as { spec?: unknown }).spec;
-      return this.finishUpdate(r, keep, cur, strategy.nameRule);
+      return this.finishUpdate(keep, cur);
     }
     if (r.statusSubresource) {
       if (cur['status'] === undefined) delete next['status'];
@@ -336,14 +336,12 @@ export class Registry {
     meta.generation = (cur.metadata.generation ?? 1) + (specChanged(next, cur) ? 1 : 0);
     const errs = [...validateObjectMeta(meta, r.namespaced, strategy.nameRule), ...(strategy.validate?.(next) ?? []), ...(strategy.validateUpdate?.(next, cur) ?? [])];
     if (errs.length) throw invalid(r.kind, r.group, name, errs);
-    return this.finishUpdate(r, next, cur, strategy.nameRule);
+    return this.finishUpdate(next, cur);
   }
 
-  private finishUpdate(r: ResourceInfo, next: KubeObject, cur: KubeObject, _rule: string): KubeObject {
-    void r;
-    void _rule;
-    if (encode(next) === encode(cur)) return cur;
-    return next;
+  /** Returns `cur` itself when the update changes nothing (no write, no new resourceVersion). */
+  private finishUpdate(next: KubeObject, cur: KubeObject): KubeObject {
+    return encode(next) === encode(cur) ? cur : next;
   }
 
   /** An object marked for deletion whose finalizers are all gone is removed. */

@@ -139,7 +139,6 @@ export class ApiServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = process.hrtime.bigint();
     try {
       const url = new URL(req.url ?? '/', 'https://localhost');
       if (this.opts.pki && !PUBLIC_PATHS.has(url.pathname) && !tokenMatches(req.headers.authorization, this.opts.pki.token)) {
@@ -152,8 +151,6 @@ export class ApiServer {
       if (!res.headersSent) send(res, err.code, err.status);
       else res.end();
       req.resume();
-    } finally {
-      void started;
     }
   }
 

@@ -7,23 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/net.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpsRequest, Agent } from 'node:https';
 import { startTestApi } from '../helpers/apiserver.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function startServerProcess(dir: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(ROOT, 'bin/switchboard.js'), 'apiserver', '--data-dir', dir, '--api-port', String(port)], {

@@ -7,22 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/net.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kubectlPath } from '../../scripts/kubectl.mjs';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function up(dir: string, port: number): Promise<{ child: ChildProcess; out: () => string }> {
   const child = spawn(process.execPath, [join(ROOT, 'bin/switchboard.js'), 'up', '--data-dir', dir, '--api-port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });

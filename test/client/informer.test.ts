@@ -8,21 +8,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/net.ts';
 import { openStore } from '../../src/storage/index.ts';
 import { ApiServer, ensurePki, writeKubeconfig } from '../../src/apiserver/index.ts';
 import { Informer, RestClient, Resources, WorkQueue, loadClientConfig } from '../../src/client/index.ts';
 import type { Service } from '../../src/api/types.ts';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function startServer(dir: string, port: number, watchCacheEvents?: number) {
   const store = await openStore({ kind: 'sqlite', path: join(dir, 'state.db') });

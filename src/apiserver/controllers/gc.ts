@@ -11,7 +11,7 @@
  */
 import type { KubeObject, OwnerReference } from '../../api/types.ts';
 import { RESOURCES, findKind, storageKey, type ResourceInfo } from '../../api/resources.ts';
-import { isNotFound, isConflict } from '../../api/status.ts';
+import { isNotFound } from '../../api/status.ts';
 import type { Registry } from '../registry.ts';
 import { KeyQueue } from './key-queue.ts';
 
@@ -122,8 +122,7 @@ export class GarbageCollector {
       }
     } catch (e) {
       if (isNotFound(e)) return;
-      if (isConflict(e)) throw e; // retried by the queue
-      throw e;
+      throw e; // conflicts and the rest are retried by the queue
     }
   }
 
