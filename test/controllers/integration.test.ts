@@ -1,6 +1,6 @@
 /**
  * The controllers against the real API server (HTTPS, in-process) and the
- * pinned kubectl: 250 pods give 3 slices with the right content; Ready
+ * pinned kubectl: 250 pods give slices of at most 100 with the right content; Ready
  * flips through pods/status move endpoints between ready and not ready;
  * graceful pod deletion marks them terminating; a selectorless Service's
  * hand-written Endpoints is mirrored; `kubectl get endpointslices` and
@@ -69,10 +69,15 @@ test('endpoint controllers against the real API server and kubectl', { timeout: 
       client.patch(Resources.pods, 'default', podName(i), { status: { phase: 'Running', podIP: ipOf(i), podIPs: [{ ip: ipOf(i) }], conditions: readyCondition(true) } }, 'merge', 'status'),
     );
 
-    // --- 250 pods → 3 slices (100, 100, 50), correct content.
-    await until('3 slices holding 250 ready endpoints', () => webSlices().length === 3 && webEndpoints().filter((e) => e.conditions?.ready).length === N);
+    // --- 250 pods → at least 3 slices of at most 100, correct content. How
+    // they are packed depends on the order the pod updates arrive in (as in
+    // Kubernetes, a partly full slice is topped up only when it is rewritten
+    // anyway), so only the bounds are fixed.
+    await until('slices holding 250 ready endpoints', () => webEndpoints().filter((e) => e.conditions?.ready).length === N);
     const slices = webSlices();
-    assert.deepEqual(slices.map((s) => s.endpoints.length).sort((a, b) => a - b), [50, 100, 100]);
+    assert.ok(slices.length >= 3, `${slices.length} slices`);
+    assert.ok(slices.every((s) => s.endpoints.length > 0 && s.endpoints.length <= 100), JSON.stringify(slices.map((s) => s.endpoints.length)));
+    assert.equal(webEndpoints().length, N);
     const svc = ctl.informers.services.cache.get('default/web')!;
     for (const s of slices) {
       assert.equal(s.addressType, 'IPv4');
@@ -104,8 +109,14 @@ test('endpoint controllers against the real API server and kubectl', { timeout: 
     assert.equal(gs.code, 0, gs.stderr);
     const lines = gs.stdout.trim().split('\n');
     assert.match(lines[0]!, /^NAME\s+ADDRESSTYPE\s+PORTS\s+ENDPOINTS\s+AGE$/);
-    assert.equal(lines.length, 4);
-    for (const l of lines.slice(1)) assert.match(l, /^web-[a-z0-9]{5}\s+IPv4\s+8080\s+127\.244\.\d+\.\d+,127\.244\.\d+\.\d+,127\.244\.\d+\.\d+ \+ (97|47) more\.\.\.\s+\d+s$/);
+    assert.equal(lines.length, slices.length + 1);
+    const more = slices.map((s) => s.endpoints.length - 3).sort();
+    const printed = lines.slice(1).map((l) => {
+      const m = /^web-[a-z0-9]{5}\s+IPv4\s+8080\s+127\.244\.\d+\.\d+,127\.244\.\d+\.\d+,127\.244\.\d+\.\d+ \+ (\d+) more\.\.\.\s+\d+s$/.exec(l);
+      assert.ok(m, l);
+      return Number(m[1]);
+    });
+    assert.deepEqual(printed.sort(), more);
     const ge = await api.kubectl(['get', 'endpoints', 'web']);
     assert.equal(ge.code, 0, ge.stderr);
     const sortedIPs = idx.map(ipOf).sort();
