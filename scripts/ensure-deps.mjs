@@ -31,7 +31,7 @@ if (npmInstallNeeded()) {
 // Debian packages used by the tests (real tools, never skipped):
 // openssl (certificates), iproute2/nftables/iptables/conntrack (kernel data planes),
 // dnsutils (dig), curl.
-const APT = { openssl: 'openssl', dig: 'dnsutils', curl: 'curl', unzip: 'unzip' };
+const APT = { openssl: 'openssl', dig: 'dnsutils', curl: 'curl', unzip: 'unzip', nft: 'nftables', iptables: 'iptables', 'ip6tables-restore': 'iptables', conntrack: 'conntrack' };
 function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
