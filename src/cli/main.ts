@@ -8,8 +8,11 @@ import { runUp } from './up.ts';
 import { addNetworkFlags, networkConfigFromFlags, type NetworkFlags } from './network-flags.ts';
 import { runAgent } from './agent.ts';
 import { runDns } from './dns.ts';
-import { runProxy } from './proxy.ts';
+import { runProxy, unsupportedModeReason } from './proxy.ts';
 import { runControllerManager, parseMaxEndpointsPerSlice } from './controller-manager.ts';
+import { registerClusterCommand } from './cluster.ts';
+import { runStatus } from './status.ts';
+import { existsSync } from 'node:fs';
 
 function port(v: string): number {
   const n = Number(v);
@@ -30,12 +33,40 @@ program.name('switchboard').description('The Kubernetes Service layer, real and 
 
 addNetworkFlags(program
   .command('up'))
-  .description('start the embedded single-machine cluster: API server (SQLite), controllers, scheduler and the local node agent')
+  .description('start the embedded single-machine cluster: API server (SQLite), controllers, DNS, Service proxy, scheduler and the local node agent')
   .option('--data-dir <dir>', 'state, certificates and kubeconfig', '.switchboard')
   .option('--api-port <port>', 'API server port', port, 6443)
   .option('--api-host <addr>', 'address the API server listens on', '127.0.0.1')
-  .action(async (o: { dataDir: string; apiPort: number; apiHost: string } & NetworkFlags) => {
-    await runUp({ dataDir: o.dataDir, port: o.apiPort, host: o.apiHost, storage: 'sqlite', banner: 'up', network: network(o) });
+  .option('--node-name <name>', 'the local node (default: the host name)')
+  .option('--lb-pool <cidrs>', 'comma-separated LoadBalancer address pools', '127.240.0.0/16')
+  .option('--min-sync-period <ms>', 'proxy: coalesce changes for at least this long', (v) => Number(v), 100)
+  .action(async (o: { dataDir: string; apiPort: number; apiHost: string; nodeName?: string; lbPool: string; minSyncPeriod: number } & NetworkFlags) => {
+    await runUp({
+      dataDir: o.dataDir,
+      port: o.apiPort,
+      host: o.apiHost,
+      storage: 'sqlite',
+      banner: 'up',
+      network: network(o),
+      nodeName: o.nodeName,
+      lbPools: o.lbPool.split(',').map((x) => x.trim()).filter(Boolean),
+      minSyncPeriodMs: o.minSyncPeriod,
+    });
+  });
+
+program
+  .command('status')
+  .description('the cluster at a glance: component health, nodes, and each Service with its addresses and ready/total endpoints')
+  .option('--kubeconfig <path>', 'kubeconfig (default $KUBECONFIG, then ./.switchboard/kubeconfig, then ~/.kube/config)')
+  .option('--context <name>', 'kubeconfig context')
+  .action(async (o: { kubeconfig?: string; context?: string }) => {
+    const local = '.switchboard/kubeconfig';
+    const kubeconfig = o.kubeconfig ?? (!process.env['KUBECONFIG'] && existsSync(local) ? local : undefined);
+    try {
+      process.exitCode = await runStatus({ kubeconfig, context: o.context });
+    } catch (e) {
+      program.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+    }
   });
 
 addNetworkFlags(program
@@ -79,9 +110,16 @@ program
   .option('--mode <mode>', 'loopback (pod IPs on 127.244.0.0/16, no root) | netns (a network namespace per pod, root)', 'loopback')
   .option('--data-dir <dir>', 'pod state and logs (default .switchboard/agents/NODE)')
   .option('--drain', 'on SIGINT/SIGTERM, terminate the pods gracefully and deregister the node')
-  .action(async (o: { nodeName: string; kubeconfig?: string; context?: string; zone?: string; region?: string; mode: string; dataDir?: string; drain?: boolean }) => {
+  .option('--proxy-mode <mode>', 'the Service proxy started with the agent: userspace | nftables | iptables | none', 'userspace')
+  .action(async (o: { nodeName: string; kubeconfig?: string; context?: string; zone?: string; region?: string; mode: string; dataDir?: string; drain?: boolean; proxyMode: string }) => {
     if (o.mode !== 'loopback' && o.mode !== 'netns') program.error(`error: --mode must be "loopback" or "netns", not "${o.mode}"`);
-    await runAgent({ kubeconfig: o.kubeconfig, context: o.context, nodeName: o.nodeName, zone: o.zone, region: o.region, mode: o.mode as 'loopback' | 'netns', dataDir: o.dataDir, drain: o.drain });
+    const why = o.proxyMode === 'none' ? undefined : unsupportedModeReason(o.proxyMode);
+    if (why) program.error(`error: --proxy-mode: ${why}`);
+    const agent = await runAgent({ kubeconfig: o.kubeconfig, context: o.context, nodeName: o.nodeName, zone: o.zone, region: o.region, mode: o.mode as 'loopback' | 'netns', dataDir: o.dataDir, drain: o.drain });
+    if (o.proxyMode !== 'none') {
+      const proxy = await runProxy({ kubeconfig: o.kubeconfig, context: o.context, nodeName: o.nodeName, mode: o.proxyMode });
+      void agent.done.then(() => proxy.stop());
+    }
   });
 
 program
@@ -120,5 +158,8 @@ program
     if (o.balance !== 'random' && o.balance !== 'round-robin') program.error('error: --balance must be random or round-robin');
     await runProxy({ kubeconfig: o.kubeconfig, nodeName: o.nodeName, mode: o.mode, minSyncPeriodMs: o.minSyncPeriod, balance: o.balance as 'random' | 'round-robin', handleSignals: true });
   });
+
+// `switchboard cluster create|list|delete`: multi-node clusters in network namespaces (src/cli/cluster.ts).
+registerClusterCommand(program);
 
 await program.parseAsync(process.argv);

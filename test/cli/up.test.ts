@@ -14,8 +14,12 @@ import { kubectlPath } from '../../scripts/kubectl.mjs';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
+// Its own service range, so the DNS server and the proxy listeners of this `up` never meet another test's.
+const serviceRange = `127.98.${Math.floor(Math.random() * 250)}.0/24`;
+
 async function up(dir: string, port: number): Promise<{ child: ChildProcess; out: () => string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/switchboard.js'), 'up', '--data-dir', dir, '--api-port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['up', '--data-dir', dir, '--api-port', String(port), '--service-cluster-ip-range', serviceRange];
+  const child = spawn(process.execPath, [join(ROOT, 'bin/switchboard.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
@@ -49,6 +53,13 @@ test('up prints the ready line and a kubeconfig kubectl uses as it is; Ctrl-C st
     assert.match(ns.stdout, /^default\s+Active/m);
     const created = await kubectl(kubeconfig, dir, ['create', 'namespace', 'kept']);
     assert.equal(created.code, 0, created.stderr);
+    // Every component is up: `switchboard status` says so.
+    const status = await new Promise<{ code: number; stdout: string }>((resolve) =>
+      execFile(process.execPath, [join(ROOT, 'bin/switchboard.js'), 'status', '--kubeconfig', kubeconfig], (err, stdout) => resolve({ code: err ? 1 : 0, stdout: String(stdout) })),
+    );
+    assert.equal(status.code, 0, status.stdout);
+    for (const c of ['apiserver', 'dns', 'agent', 'proxy']) assert.match(status.stdout, new RegExp(`^${c}\\b.*\\bok\\b`, 'm'), status.stdout);
+    assert.match(status.stdout, /^default\s+kubernetes\s+ClusterIP\s+127\.98\.\d+\.1\s/m);
 
     const exited = new Promise<number | null>((r) => first.child.once('exit', (code) => r(code)));
     first.child.kill('SIGINT');
