@@ -40,7 +40,10 @@ addNetworkFlags(program
   .option('--node-name <name>', 'the local node (default: the host name)')
   .option('--lb-pool <cidrs>', 'comma-separated LoadBalancer address pools', '127.240.0.0/16')
   .option('--min-sync-period <ms>', 'proxy: coalesce changes for at least this long', (v) => Number(v), 100)
-  .action(async (o: { dataDir: string; apiPort: number; apiHost: string; nodeName?: string; lbPool: string; minSyncPeriod: number } & NetworkFlags) => {
+  .option('--max-pods <n>', 'pods the local node takes (the kubelet default is 110)', (v) => Number(v))
+  .option('--pod-cidr <cidr>', 'the local node\'s pod range (default: a free /24 of 127.244.0.0/16)')
+  .action(async (o: { dataDir: string; apiPort: number; apiHost: string; nodeName?: string; lbPool: string; minSyncPeriod: number; maxPods?: number; podCidr?: string } & NetworkFlags) => {
+    if (o.maxPods !== undefined && (!Number.isInteger(o.maxPods) || o.maxPods < 1)) program.error('error: --max-pods must be a positive integer');
     await runUp({
       dataDir: o.dataDir,
       port: o.apiPort,
@@ -51,6 +54,8 @@ addNetworkFlags(program
       nodeName: o.nodeName,
       lbPools: o.lbPool.split(',').map((x) => x.trim()).filter(Boolean),
       minSyncPeriodMs: o.minSyncPeriod,
+      maxPods: o.maxPods,
+      podCIDR: o.podCidr,
     });
   });
 
@@ -111,13 +116,15 @@ program
   .option('--data-dir <dir>', 'pod state and logs (default .switchboard/agents/NODE)')
   .option('--drain', 'on SIGINT/SIGTERM, terminate the pods gracefully and deregister the node')
   .option('--proxy-mode <mode>', 'the Service proxy started with the agent: userspace | nftables | iptables | none', 'userspace')
-  .action(async (o: { nodeName: string; kubeconfig?: string; context?: string; zone?: string; region?: string; mode: string; dataDir?: string; drain?: boolean; proxyMode: string }) => {
+  .option('--node-ip <addr>', "the Node's InternalIP (kubelet --node-ip); in loopback mode a 127/8 address of its own keeps this node's NodePorts apart from other nodes' on the machine")
+  .action(async (o: { nodeName: string; kubeconfig?: string; context?: string; zone?: string; region?: string; mode: string; dataDir?: string; drain?: boolean; proxyMode: string; nodeIp?: string }) => {
     if (o.mode !== 'loopback' && o.mode !== 'netns') program.error(`error: --mode must be "loopback" or "netns", not "${o.mode}"`);
     const why = o.proxyMode === 'none' ? undefined : unsupportedModeReason(o.proxyMode);
     if (why) program.error(`error: --proxy-mode: ${why}`);
-    const agent = await runAgent({ kubeconfig: o.kubeconfig, context: o.context, nodeName: o.nodeName, zone: o.zone, region: o.region, mode: o.mode as 'loopback' | 'netns', dataDir: o.dataDir, drain: o.drain });
+    const agent = await runAgent({ kubeconfig: o.kubeconfig, context: o.context, nodeName: o.nodeName, zone: o.zone, region: o.region, mode: o.mode as 'loopback' | 'netns', dataDir: o.dataDir, drain: o.drain, agent: o.nodeIp ? { nodeIP: o.nodeIp } : undefined });
     if (o.proxyMode !== 'none') {
-      const proxy = await runProxy({ kubeconfig: o.kubeconfig, context: o.context, nodeName: o.nodeName, mode: o.proxyMode });
+      // With --node-ip, NodePorts listen on that address only (kube-proxy's --nodeport-addresses default: the node's IPs).
+      const proxy = await runProxy({ kubeconfig: o.kubeconfig, context: o.context, nodeName: o.nodeName, mode: o.proxyMode, nodePortAddresses: o.nodeIp ? [o.nodeIp] : undefined });
       void agent.done.then(() => proxy.stop());
     }
   });

@@ -31,6 +31,10 @@ export interface UpOptions extends RunOptions {
   lbPools?: string[];
   /** Proxy --min-sync-period in ms (default 100: one machine, changes should show at once). */
   minSyncPeriodMs?: number;
+  /** The kubelet's --max-pods (default 110). */
+  maxPods?: number;
+  /** The kubelet's --pod-cidr for the local node (default: a free /24 of 127.244.0.0/16). */
+  podCIDR?: string;
 }
 
 /** The label value that tells proxies the DNS server serves the kube-dns ClusterIP itself. */
@@ -80,7 +84,7 @@ export async function runUp(o: UpOptions): Promise<void> {
   void dns.ready.then(() => progress(`DNS ready on ${dns.host}:${dns.port}`));
 
   const nodeName = o.nodeName ?? (hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-') || 'node');
-  const agent = await runAgent({ kubeconfig, nodeName, mode: 'loopback', dataDir: join(api.dataDir, 'agents', nodeName), handleSignals: false, banner: false, log });
+  const agent = await runAgent({ kubeconfig, nodeName, mode: 'loopback', dataDir: join(api.dataDir, 'agents', nodeName), handleSignals: false, banner: false, log, agent: { maxPods: o.maxPods, podCIDR: o.podCIDR } });
   // The agent stops first; its pods keep running and are adopted by the next `up`.
   stops.unshift(() => agent.stop());
   progress(`node agent ready (node ${nodeName}, loopback mode)`);
