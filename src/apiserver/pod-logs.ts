@@ -9,7 +9,7 @@
 import https from 'node:https';
 import type { ServerResponse } from 'node:http';
 import type { Node, Pod } from '../api/types.ts';
-import { badRequest, statusError } from '../api/status.ts';
+import { badRequest, internalError, statusError, type ApiError } from '../api/status.ts';
 import { findResource } from '../api/resources.ts';
 import type { Registry } from './registry.ts';
 
@@ -46,7 +46,17 @@ export async function proxyPodLogs(reg: Registry, ns: string, name: string, q: U
     const up = https.request(
       { host: addr, port, path, method: 'GET', rejectUnauthorized: false, headers: token ? { authorization: `Bearer ${token}` } : {} },
       (ur) => {
-        res.writeHead(ur.statusCode ?? 502, {
+        const code = ur.statusCode ?? 502;
+        if (code < 200 || code > 206) {
+          // The agent's errors are plain text: turn them into a Status as kube-apiserver's
+          // GenericHttpResponseChecker does (so kubectl prints the agent's message).
+          const chunks: Buffer[] = [];
+          ur.on('data', (c: Buffer) => chunks.push(c));
+          ur.on('end', () => reject(agentError(code, Buffer.concat(chunks).toString('utf8').slice(0, 50_000), name)));
+          ur.on('error', (e) => reject(internalError(e.message)));
+          return;
+        }
+        res.writeHead(code, {
           'Content-Type': ur.headers['content-type'] ?? 'text/plain',
           'Cache-Control': 'no-cache, private',
           ...(ur.headers['content-length'] ? { 'Content-Length': ur.headers['content-length'] } : { 'Transfer-Encoding': 'chunked' }),
@@ -60,4 +70,16 @@ export async function proxyPodLogs(reg: Registry, ns: string, name: string, q: U
     res.on('close', () => up.destroy());
     up.end();
   });
+}
+
+/** GenericHttpResponseChecker.Check (apiserver pkg/registry/generic/rest/response_checker.go). */
+function agentError(code: number, body: string, name: string): ApiError {
+  if (code === 400) return badRequest(body);
+  if (code === 500) return internalError(body);
+  // NewGenericServerResponse: a fixed message per code, the agent's text as the cause.
+  const [reason, message] =
+    code === 404 ? (['NotFound', 'the server could not find the requested resource'] as const)
+    : code === 401 ? (['Unauthorized', 'the server has asked for the client to provide credentials'] as const)
+    : ([undefined, `the server responded with the status code ${code} but did not return more information`] as const);
+  return statusError(code, reason, message, { name, kind: 'pods', causes: body ? [{ reason: 'UnexpectedServerResponse', message: body }] : undefined });
 }

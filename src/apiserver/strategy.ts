@@ -12,6 +12,7 @@ import type { NameRule } from '../api/validation/meta.ts';
 import type { TxnOp } from '../storage/index.ts';
 import { serviceStrategy } from './strategies/service.ts';
 import { endpointsStrategy, endpointSliceStrategy } from './strategies/endpoints.ts';
+import { defaultPod } from '../api/defaults/pod.ts';
 
 export interface DeleteOptionsBody {
   gracePeriodSeconds?: number;
@@ -42,6 +43,12 @@ export interface Strategy {
 
 /** Extra writes that must commit atomically with an object write (e.g. IP allocation). */
 export interface AdmissionHooks {
+  /**
+   * Whether the hooks take part in writes of r (default: yes). The registry
+   * calls no hook for a resource they do not handle, and then relies on the
+   * object not being changed by admission (it skips copies for that).
+   */
+  handles?(r: ResourceInfo): boolean;
   /** May mutate obj; returns ops to commit with the create, or throws an ApiError. */
   onCreate?(r: ResourceInfo, obj: KubeObject): Promise<TxnOp[]> | TxnOp[];
   onUpdate?(r: ResourceInfo, obj: KubeObject, old: KubeObject): Promise<TxnOp[]> | TxnOp[];
@@ -56,18 +63,12 @@ const podStrategy: Strategy = {
   nameRule: 'subdomain',
   prepareForCreate(obj) {
     const p = obj as Pod;
-    p.status = { phase: 'Pending', ...(p.status?.conditions ? {} : {}) };
-    p.spec.terminationGracePeriodSeconds ??= 30;
-    p.spec.restartPolicy ??= 'Always';
-    p.spec.enableServiceLinks ??= true;
-    p.spec['dnsPolicy'] ??= 'ClusterFirst';
-    p.spec['schedulerName'] ??= 'default-scheduler';
-    for (const c of [...(p.spec.containers ?? []), ...(p.spec.initContainers ?? [])]) {
-      for (const port of c.ports ?? []) port.protocol ??= 'TCP';
-      c['terminationMessagePath'] ??= '/dev/termination-log';
-      c['terminationMessagePolicy'] ??= 'File';
-      c['imagePullPolicy'] ??= c.image?.endsWith(':latest') || !c.image?.includes(':') ? 'Always' : 'IfNotPresent';
-    }
+    p.status = { phase: 'Pending' };
+    defaultPod(p);
+  },
+  prepareForUpdate(obj) {
+    // Kubernetes defaults every decoded object, updates included.
+    defaultPod(obj as Pod);
   },
   validate(obj) {
     const p = obj as Pod;
@@ -96,7 +97,8 @@ const podStrategy: Strategy = {
   },
   validateUpdate(obj, old) {
     const p = obj as Pod;
-    const o = old as Pod;
+    const o = structuredClone(old) as Pod;
+    defaultPod(o);
     const errs: FieldError[] = [];
     // Pod updates may not change fields other than image, activeDeadlineSeconds,
     // tolerations (additions) and terminationGracePeriodSeconds (validation.go ValidatePodUpdate).

@@ -23,7 +23,7 @@ async function up(dir: string, port: number): Promise<{ child: ChildProcess; out
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  for (let i = 0; i < 400 && !/export KUBECONFIG=/.test(out) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 25));
+  for (let i = 0; i < 2400 && !/export KUBECONFIG=/.test(out) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 25));
   assert.match(out, /ready/, out);
   return { child, out: () => out };
 }

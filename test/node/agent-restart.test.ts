@@ -2,7 +2,8 @@
  * The agent as its own process (runAgent, as `switchboard agent` runs it):
  * kill -9 and restart adopts the running pods (no duplicate processes, no
  * orphans); while it is down the node lifecycle controller sees the Lease
- * stop, marks the node NotReady and its pods not Ready; pods deleted or
+ * stop, marks the node NotReady and its pods not Ready (their endpoints
+ * leave the Service: EndpointSlice ready=false); pods deleted or
  * force-deleted meanwhile are cleaned up after the restart; --drain
  * terminates the pods and deregisters the node.
  */
@@ -12,10 +13,12 @@ import { join } from 'node:path';
 import type { Event, Node, Pod } from '../../src/api/types.ts';
 import { Resources } from '../../src/client/index.ts';
 import { startNodeLifecycleController, type RunningNodeLifecycle } from '../../src/controllers/nodelifecycle/index.ts';
-import { condition, groupAlive, isReady, killMarked, processesWith, samplePod, spawnAgent, startEnv, waitFor, type AgentProcess, type Env } from './helpers.ts';
+import { startControllers, type RunningControllers } from '../../src/controllers/index.ts';
+import { condition, endpointConditions, groupAlive, isReady, killMarked, processesWith, samplePod, sampleService, spawnAgent, startEnv, waitFor, type AgentProcess, type Env } from './helpers.ts';
 
 let env: Env;
 let lifecycle: RunningNodeLifecycle;
+let controllers: RunningControllers;
 const agents: AgentProcess[] = [];
 const marker = `sbmark${process.pid}x${Date.now()}`;
 
@@ -40,10 +43,13 @@ before(async () => {
   env = await startEnv();
   lifecycle = startNodeLifecycleController(env.client, { gracePeriodSeconds: 2, monitorPeriodMs: 250 });
   await lifecycle.synced;
+  controllers = startControllers(env.client, { events: false });
+  await controllers.synced;
 });
 
 after(async () => {
   lifecycle?.stop();
+  controllers?.stop();
   for (const a of agents) a.child.kill('SIGKILL');
   killMarked(marker);
   await env?.stop();
@@ -54,6 +60,9 @@ const groupsOf = (name: string) => new Set(processesWith(`${marker}-${name}`).ma
 test('kill -9 of the agent: pods keep running; node NotReady and pods not Ready; a restarted agent adopts them without duplicates and cleans up what was deleted meanwhile', async () => {
   const a1 = start();
   await a1.ready;
+  await env.client.create(Resources.services, 'default', sampleService('stay'));
+  const stayEndpoint = (want: object, timeoutMs = 8000) =>
+    waitFor(`stay endpoint ${JSON.stringify(want)}`, async () => JSON.stringify(await endpointConditions(env.client, 'stay', 'stay')) === JSON.stringify(want), timeoutMs);
   for (const name of ['stay', 'probed', 'deleted', 'forced']) {
     await env.create(
       samplePod(name, {
@@ -67,6 +76,7 @@ test('kill -9 of the agent: pods keep running; node NotReady and pods not Ready;
   for (const name of ['stay', 'probed', 'deleted', 'forced']) await waitFor(`${name} Ready`, async () => isReady(await env.pod(name)));
   const before = Object.fromEntries(['stay', 'probed', 'deleted', 'forced'].map((n) => [n, groupsOf(n)]));
   for (const [n, g] of Object.entries(before)) assert.equal(g.size, 1, `${n}: one process group`);
+  await stayEndpoint({ ready: true, serving: true, terminating: false });
   const ipBefore = (await env.pod('stay'))!.status!.podIP;
 
   a1.child.kill('SIGKILL');
@@ -87,6 +97,8 @@ test('kill -9 of the agent: pods keep running; node NotReady and pods not Ready;
     return ((n.spec?.taints ?? []) as { key: string }[]).some((t) => t.key === 'node.kubernetes.io/unreachable');
   }, 3000);
   for (const name of ['stay', 'probed']) await waitFor(`${name} not Ready`, async () => condition(await env.pod(name), 'Ready') === 'False', 5000);
+  // The Service stops sending traffic there, though the process still runs.
+  await stayEndpoint({ ready: false, serving: false, terminating: false });
   const nodeEvents = (await env.client.list<Event>(Resources.events, 'default', { fieldSelector: 'involvedObject.name=stay' })).items;
   assert.ok(nodeEvents.some((e) => e.reason === 'NodeNotReady' && e.message === 'Node is not ready'));
   const out = await env.api.kubectl(['get', 'nodes']);
@@ -107,6 +119,7 @@ test('kill -9 of the agent: pods keep running; node NotReady and pods not Ready;
     return n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && !((n.spec?.taints ?? []) as unknown[]).length;
   }, 8000);
   for (const name of ['stay', 'probed']) await waitFor(`${name} Ready again`, async () => isReady(await env.pod(name)), 8000);
+  await stayEndpoint({ ready: true, serving: true, terminating: false });
   // Same processes, no duplicates.
   for (const name of ['stay', 'probed']) assert.deepEqual(groupsOf(name), before[name], `${name}: adopted, not restarted`);
   const stay = (await env.pod('stay'))!;

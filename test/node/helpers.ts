@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Container, Pod } from '../../src/api/types.ts';
+import type { Container, EndpointConditions, EndpointSlice, Pod, Service } from '../../src/api/types.ts';
 import { RestClient, loadClientConfig, Resources } from '../../src/client/index.ts';
 import type { Agent, AgentOptions } from '../../src/node/index.ts';
 import { startAgent } from '../../src/node/index.ts';
@@ -219,4 +219,24 @@ export function spawnAgent(opts: Record<string, unknown>): AgentProcess {
   ready.catch(() => undefined);
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
   return { child, output: () => out, ready, exited };
+}
+
+/** A Service selecting app=NAME on port 80 → the pod port named "http" (the sample app's 8080). */
+export function sampleService(name: string, selector: Record<string, string> = { app: name }): Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: 'default' },
+    spec: { selector, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
+  };
+}
+
+/**
+ * The EndpointSlice conditions of a pod's endpoint in a Service's slices, as
+ * `kubectl get endpointslice -o yaml` shows them; undefined when the pod has no endpoint.
+ */
+export async function endpointConditions(client: RestClient, service: string, pod: string, ns = 'default'): Promise<EndpointConditions | undefined> {
+  const slices = await client.list<EndpointSlice>(Resources.endpointSlices, ns, { labelSelector: `kubernetes.io/service-name=${service}` });
+  for (const s of slices.items) for (const e of s.endpoints ?? []) if (e.targetRef?.name === pod) return e.conditions ?? {};
+  return undefined;
 }
