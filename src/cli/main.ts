@@ -10,7 +10,6 @@ import { runAgent } from './agent.ts';
 import { runDns } from './dns.ts';
 import { runProxy, unsupportedModeReason } from './proxy.ts';
 import { runControllerManager, parseMaxEndpointsPerSlice } from './controller-manager.ts';
-import { registerClusterCommand } from './cluster.ts';
 import { runStatus } from './status.ts';
 import { existsSync } from 'node:fs';
 
@@ -167,6 +166,5 @@ program
   });
 
 // `switchboard cluster create|list|delete`: multi-node clusters in network namespaces (src/cli/cluster.ts).
-registerClusterCommand(program);
 
 await program.parseAsync(process.argv);
