@@ -34,6 +34,11 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 const HERE = new URL('.', import.meta.url).pathname;
 const RESULTS = join(ROOT, 'bench/results/proxy.md');
 const QUICK = process.argv.includes('--quick');
+/** --bulk-only [--rounds N]: only the bulk part, printed to stderr (the results file is not rewritten). */
+const BULK_ONLY = process.argv.includes('--bulk-only');
+const ROUNDS_ARG = Number(process.argv[process.argv.indexOf('--rounds') + 1]);
+/** --quiet-wait S: how long each part waits for the machine to calm down before it runs (default 60 s). */
+const QUIET_WAIT_S = process.argv.includes('--quiet-wait') ? Number(process.argv[process.argv.indexOf('--quiet-wait') + 1]) : 60;
 
 const PODS = ['127.244.250.1', '127.244.250.2', '127.244.250.3'];
 const VIP = '127.96.250.10';
@@ -42,7 +47,7 @@ const NGINX = '127.0.250.20';
 const GiB = 1 << 30;
 const CFG = {
   bulkBytes: QUICK ? GiB / 4 : GiB,
-  bulkRuns: QUICK ? 1 : 3,
+  bulkRuns: process.argv.includes('--rounds') && ROUNDS_ARG > 0 ? ROUNDS_ARG : QUICK ? 1 : 3,
   wrkSeconds: QUICK ? 2 : 4,
   wrkRounds: QUICK ? 1 : 3,
   wrkConnections: 16,
@@ -243,7 +248,7 @@ async function metered<T>(fn: () => Promise<T>): Promise<{ value: T; others: num
   return { value, others };
 }
 
-async function waitQuiet(maxCores = 0.25, timeoutS = 60): Promise<number> {
+async function waitQuiet(maxCores = 0.25, timeoutS = QUIET_WAIT_S): Promise<number> {
   const end = Date.now() + timeoutS * 1000;
   for (;;) {
     const { others } = await metered(() => sleep(1000));
@@ -406,6 +411,23 @@ async function main(): Promise<void> {
     bulk[t.name] = { mibps: median(rates[t.name]!), cpuPerGiB: bulkCpu[t.name]! / ((CFG.bulkRuns * CFG.bulkBytes) / GiB), all: rates[t.name]! };
     log(`bulk ${t.name}: ${rates[t.name]!.map((r) => r.toFixed(0)).join(', ')} MiB/s`);
   }
+  if (BULK_ONLY) {
+    const u = bulk['userspace']!;
+    const n = bulk['nginx']!;
+    const d = bulk['direct']!;
+    log(`bulk medians (MiB/s): direct ${d.mibps.toFixed(0)}, userspace ${u.mibps.toFixed(0)}, nginx ${n.mibps.toFixed(0)}; userspace/nginx ${((u.mibps / n.mibps) * 100).toFixed(0)}%, userspace/direct ${((u.mibps / d.mibps) * 100).toFixed(0)}%`);
+    log(`per round userspace/nginx: ${rates['userspace']!.map((r, i) => `${((r / rates['nginx']![i]!) * 100).toFixed(0)}%`).join(', ')}`);
+    log(`proxy CPU per GiB (s): userspace ${u.cpuPerGiB.toFixed(2)}, nginx ${n.cpuPerGiB.toFixed(2)}; others (cores, mean) ${(others['bulk']!.reduce((a, b) => a + b, 0) / others['bulk']!.length).toFixed(2)}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    proxy.child.send({ type: 'stop' });
+    await loadgen.stop();
+    nginx.kill('SIGQUIT');
+    backend.kill('SIGTERM');
+    await Promise.all([nginx, backend, proxy.child].map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())));
+    client.close();
+    await server.stop();
+    await store.close();
+    return;
+  }
 
   // ---- request latency (wrk)
   for (const t of targets) await wrk(`http://${t.host}:${t.httpPort}/`, 1, false); // warm-up
@@ -549,6 +571,8 @@ async function main(): Promise<void> {
   lines.push('| | direct | userspace proxy | nginx stream | userspace / direct | userspace / nginx | aim |');
   lines.push('|---|---:|---:|---:|---:|---:|---|');
   lines.push(`| bulk throughput, ${CFG.bulkBytes / GiB} GiB download (MiB/s, median of ${CFG.bulkRuns}) | ${f0(bulk['direct']!.mibps)} | ${f0(bulk['userspace']!.mibps)} | ${f0(bulk['nginx']!.mibps)} | ${ratio(bulk['userspace']!.mibps, bulk['direct']!.mibps)} | ${ratio(bulk['userspace']!.mibps, bulk['nginx']!.mibps)} | ≥ 50% of direct, ≥ 80% of nginx |`);
+  const perRound = (a: string, b: string) => median(bulk[a]!.all.map((r, i) => r / bulk[b]!.all[i]!));
+  lines.push(`| bulk throughput, median of the per-round ratios (a round runs the three back to back) | | | | ${(perRound('userspace', 'direct') * 100).toFixed(0)}% | ${(perRound('userspace', 'nginx') * 100).toFixed(0)}% | |`);
   lines.push(`| proxy CPU per GiB moved (s) | — | ${f2(bulk['userspace']!.cpuPerGiB)} | ${f2(bulk['nginx']!.cpuPerGiB)} | | ${ratio(bulk['userspace']!.cpuPerGiB, bulk['nginx']!.cpuPerGiB)} | |`);
   lines.push(`| kept-alive requests/s | ${f0(d.keep.rps)} | ${f0(u.keep.rps)} | ${f0(n.keep.rps)} | ${ratio(u.keep.rps, d.keep.rps)} | ${ratio(u.keep.rps, n.keep.rps)} | |`);
   lines.push(`| kept-alive latency p50 / p99 (ms) | ${f2(d.keep.p50)} / ${f2(d.keep.p99)} | ${f2(u.keep.p50)} / ${f2(u.keep.p99)} | ${f2(n.keep.p50)} / ${f2(n.keep.p99)} | | | |`);
@@ -601,7 +625,7 @@ function whereTimeGoes(
   const d = bulk['direct']!;
   return [
     `- Throughput on 2 shared cores is a CPU budget: direct needs the pod and the client; a proxied transfer also needs the proxy, which reads and writes every byte once more (${u.cpuPerGiB.toFixed(2)} s of proxy CPU per GiB for the userspace proxy, ${n.cpuPerGiB.toFixed(2)} s for nginx). The proxy wins or loses against nginx on that figure; against direct (${d.mibps.toFixed(0)} MiB/s) both are bounded by the third process sharing the cores.`,
-    '- Bulk path in the userspace proxy: the pod → client direction reads into pooled 16 KiB / 256 KiB buffers (`onread`) and writes them without copying, so a 1 GiB download is ~4,000 reads and writes instead of ~16,000 with `pipe()`\'s 64 KiB reads, and no Buffer is allocated per read. The client → pod direction still uses `pipe()` (Node has no `onread` for accepted sockets).',
+    '- Bulk path in the userspace proxy: the pod → client direction reads into pooled 16 KiB / 1 MiB buffers (`onread`; the loopback receive queue holds several MiB, so reads fill them) and writes them on without copying, reading on while at most 1 MiB waits to be written: a 1 GiB download costs the proxy ~2,650 read and write calls (syscr + syscw in `/proc/PID/io`) instead of ~8,700 with the earlier 256 KiB buffers and ~33,000 with 64 KiB ones, for ~0.7–0.9 s of proxy CPU per GiB instead of 1.0–1.15 s (A/B of the two versions in interleaved rounds, same machine). The client → pod direction forwards Node\'s own 64 KiB reads (`data` events; Node has no `onread` for accepted sockets) with the same 1 MiB back-pressure instead of `pipe()`.',
     `- Requests: a kept-alive request costs the proxy a read and a write per direction plus event-loop dispatch: ${(lat['userspace']!.cpuPerKReq * 1e3).toFixed(1)} µs of proxy CPU vs ${(lat['nginx']!.cpuPerKReq * 1e3).toFixed(1)} µs for nginx. A new connection per request adds an accept, a connect to the pod, two socket objects and their teardown: ${(lat['userspace']!.cpuPerKConn * 1e3).toFixed(0)} µs vs ${(lat['nginx']!.cpuPerKConn * 1e3).toFixed(0)} µs. p99 latencies on this machine are dominated by scheduling delays when the 2 cores are oversubscribed (client, proxy, pods and other sessions), which is why they vary between rounds far more than p50.`,
     `- Why a new connection costs Node several times what it costs nginx: profiling the proxy under \`wrk -H 'Connection: close'\` (perf, separate session) puts ~35% of its CPU in the kernel (a third of that in \`pvm_irq_enable\`, the paravirtual interrupt toggle around every syscall in this Firecracker guest), ~55% in V8 and Node's runtime (socket and stream objects, event emitters, inline-cache misses) and ~10% in libc; libuv makes about 23 syscalls per proxied connection (accept4, socket, connect, getsockopt, 2× setsockopt, ~6 epoll_ctl, 4 reads, 2 writes, 2 shutdowns, 2 closes). A ten-line \`pipe()\` proxy in Node costs the same per connection, so this is the price of a userspace proxy in Node rather than of this proxy's logic (selection, affinity and metrics are a few µs); the kernel modes (nftables/iptables, next issue) remove the proxy from the data path altogether.`,
     `- Memory: a held connection is two net.Socket objects with their libuv handles, stream state and one idle 16 KiB read buffer, of which only touched pages count (${hold['userspace']!.perConnKiB!.toFixed(1)} KiB of RSS), vs nginx's two connection structures and buffers (${hold['nginx']!.perConnKiB!.toFixed(1)} KiB).`,

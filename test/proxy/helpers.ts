@@ -1,21 +1,21 @@
 /**
- * Helpers for the proxy tests: backends ("pods") on 127.244.x.y, clients that
- * pick their source address, hand-written EndpointSlices, waiting on
- * conditions, and a proxy against the real test API server.
+ * Helpers for the proxy tests that write EndpointSlices by hand (metrics,
+ * change tracking, renderers): TCP backends standing for pods on
+ * 127.244.B.x, hand-written slices, a proxy against the real test API server,
+ * waiting on conditions. The end-to-end tests with real pods use cluster.ts.
  *
  * Every test file uses its own band B (third octet) for ClusterIPs
  * (127.96.B.x), pod IPs (127.244.B.x), node addresses (127.0.B.x) and LB
  * pools (127.240.B.0/24), so files running at the same time never collide.
  */
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import net from 'node:net';
 import type { EndpointSlice, Service } from '../../src/api/types.ts';
 import { isNotFound } from '../../src/api/status.ts';
 import { RestClient, Resources, loadClientConfig } from '../../src/client/index.ts';
 import { startProxy, type ProxyOptions, type RunningProxy } from '../../src/proxy/index.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loopbackNetworkConfig } from '../../src/allocators/index.ts';
 import { ApiServer, ensurePki, writeKubeconfig } from '../../src/apiserver/index.ts';
@@ -77,29 +77,6 @@ export async function tcpBackend(ip: string, port: number, name: string): Promis
   return b;
 }
 
-export interface UdpBackend {
-  name: string;
-  ip: string;
-  port: number;
-  received: number;
-  close(): Promise<void>;
-}
-
-/** A UDP "pod" answering `<name>|<message>`. */
-export async function udpBackend(ip: string, port: number, name: string): Promise<UdpBackend> {
-  const sock = dgram.createSocket('udp4');
-  const b: UdpBackend = { name, ip, port, received: 0, close: () => new Promise<void>((r) => sock.close(() => r())) };
-  sock.on('message', (msg, rinfo) => {
-    b.received++;
-    sock.send(Buffer.from(`${name}|${msg.toString()}`), rinfo.port, rinfo.address);
-  });
-  await new Promise<void>((resolve, reject) => {
-    sock.once('error', reject);
-    sock.bind(port, ip, () => resolve());
-  });
-  return b;
-}
-
 // ------------------------------------------------------------------- clients
 
 export interface ConnectOptions {
@@ -135,84 +112,6 @@ export function hello(host: string, port: number, o: ConnectOptions = {}): Promi
       if (!buf.includes('\n')) reject(Object.assign(new Error(`closed without an answer from ${host}:${port}`), { code: 'EOF' }));
     });
   });
-}
-
-/** The error code of a failed hello (or "ok:<name>"). */
-export async function helloOutcome(host: string, port: number, o: ConnectOptions = {}): Promise<string> {
-  try {
-    return `ok:${await hello(host, port, o)}`;
-  } catch (e) {
-    return String((e as NodeJS.ErrnoException).code ?? (e as Error).message);
-  }
-}
-
-/** Many hellos, `parallel` at a time; returns counts by backend name (and by error code). */
-export async function helloMany(host: string, port: number, n: number, parallel = 50, o: ConnectOptions = {}): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      next++;
-      const r = await helloOutcome(host, port, o);
-      const k = r.startsWith('ok:') ? r.slice(3) : `error:${r}`;
-      counts.set(k, (counts.get(k) ?? 0) + 1);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, n) }, worker));
-  return counts;
-}
-
-/**
- * A connected UDP client. ask() sends `msg` and waits for the reply that
- * echoes it (`<pod>|<msg>`), ignoring stale replies to earlier messages;
- * it resends up to `attempts` times (as DNS clients do), so a datagram lost
- * while its flow is torn down costs a retry, not a failure.
- */
-export async function udpClient(
-  host: string,
-  port: number,
-  localAddress?: string,
-): Promise<{ ask(msg: string, o?: { timeoutMs?: number; attempts?: number }): Promise<string>; retries: number; close(): void }> {
-  const sock = dgram.createSocket('udp4');
-  await new Promise<void>((r) => sock.bind({ address: localAddress ?? '127.0.0.1', port: 0 }, () => r()));
-  await new Promise<void>((r) => sock.connect(port, host, () => r()));
-  const waiting = new Map<string, (m: string | Error) => void>();
-  sock.on('message', (m) => {
-    const text = m.toString();
-    const i = text.indexOf('|');
-    waiting.get(i >= 0 ? text.slice(i + 1) : text)?.(text);
-  });
-  sock.on('error', (e) => {
-    for (const w of waiting.values()) w(e);
-  });
-  const client = {
-    retries: 0,
-    ask: async (msg: string, o: { timeoutMs?: number; attempts?: number } = {}) => {
-      const attempts = o.attempts ?? 1;
-      for (let a = 1; ; a++) {
-        try {
-          return await new Promise<string>((resolve, reject) => {
-            const t = setTimeout(() => {
-              waiting.delete(msg);
-              reject(Object.assign(new Error(`no UDP reply to "${msg}"`), { code: 'TIMEOUT' }));
-            }, o.timeoutMs ?? 2000);
-            waiting.set(msg, (m) => {
-              clearTimeout(t);
-              waiting.delete(msg);
-              if (m instanceof Error) reject(m);
-              else resolve(m);
-            });
-            sock.send(msg);
-          });
-        } catch (e) {
-          if (a >= attempts || (e as NodeJS.ErrnoException).code !== 'TIMEOUT') throw e;
-          client.retries++;
-        }
-      }
-    },
-    close: () => sock.close(),
-  };
-  return client;
 }
 
 // ------------------------------------------------------------ API objects
@@ -363,13 +262,6 @@ export async function programmed(proxy: RunningProxy, pred: (p: RunningProxy) =>
 /** Number of endpoints the proxy has applied for a service port key. */
 export function endpointCount(proxy: RunningProxy, key: string, pred: (e: { ready: boolean; serving: boolean; terminating: boolean }) => boolean = () => true): number {
   return (proxy.state().endpoints.get(key) ?? []).filter(pred).length;
-}
-
-/** The machine's first non-loopback IPv4 address (stands for "outside the cluster"), if any. */
-export function machineAddress(): string | undefined {
-  return Object.values(networkInterfaces())
-    .flat()
-    .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
 }
 
 /** Chi-square statistic of observed counts against a uniform expectation. */

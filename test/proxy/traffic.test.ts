@@ -1,94 +1,92 @@
 /**
- * Userspace proxy, real traffic on loopback against the real API server:
- * ClusterIP, NodePort and LoadBalancer IP reach the pods with a random
- * spread; ClientIP affinity per source address; a failed connect tries
- * another endpoint; no endpoints → refused at once; ExternalName is not
- * proxied; a selectorless Service with hand-written Endpoints (mirrored to a
- * slice by the mirroring controller) reaches a server outside the cluster;
- * loadBalancerSourceRanges; externalIPs on this machine's address.
+ * Userspace proxy end to end, real TCP traffic on loopback: the real API
+ * server, the endpoint and LoadBalancer controllers, a node agent running
+ * sample-app pods and the node's proxy (test/proxy/cluster.ts).
  *
- * Band 201. The "pods" are TCP servers started here on 127.244.201.x with
- * hand-written EndpointSlices; once the node agent and the EndpointSlice
- * controller land, the spread, affinity and LB tests should switch to real
- * pods (a Deployment-like set of sample-app pods behind a selector).
+ * ClusterIP, NodePort and LoadBalancer IP reach the pods behind a selector,
+ * spread at random (χ² over 3,000 connections); ClientIP affinity per source
+ * address; a pod whose process runs but does not listen (no readiness probe)
+ * costs a retry, never a failed request; ExternalName is not proxied; a
+ * selectorless Service with hand-written Endpoints reaches a server outside
+ * the cluster; loadBalancerSourceRanges; externalIPs; the `kubernetes`
+ * Service on port 443 (bound when the tests run as root).
+ *
+ * Band 201.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Endpoints, Service } from '../../src/api/types.ts';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Endpoints, Pod } from '../../src/api/types.ts';
 import { Resources } from '../../src/client/index.ts';
-import { startControllers } from '../../src/controllers/index.ts';
-import { startLoadBalancerController } from '../../src/controllers/loadbalancer/index.ts';
-import type { RunningProxy, UserspaceProxier } from '../../src/proxy/index.ts';
-import { Cluster, machineAddress, chiSquareUniform, endpointCount, hello, helloMany, helloOutcome, programmed, sliceFor, tcpBackend, until, type TcpBackend } from './helpers.ts';
+import type { UserspaceProxier } from '../../src/proxy/index.ts';
+import { ProxyCluster, ask, askMany, assertUniform, outcome } from './cluster.ts';
+import { endpointCount, tcpBackend, until } from './helpers.ts';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 
 const B = 201;
-const NODE_IP = `127.0.${B}.1`;
-const pod = (i: number) => `127.244.${B}.${i}`;
-const vip = (i: number) => `127.96.${B}.${i}`;
-// χ² critical value for 2 degrees of freedom at p = 1e-5 (a correct uniform picker fails this once in 100,000 runs).
-const CHI2_LIMIT = 23.0;
-
-let c: Cluster;
-let proxy: RunningProxy;
-const backends: TcpBackend[] = [];
+/**
+ * "Outside the cluster": the host end of a veth pair this file creates (its
+ * peer in a network namespace of its own), so the address is neither
+ * loopback (which Endpoints and externalIPs may not use) nor the machine's.
+ * Removed in after(), even on failure.
+ */
+const tag = `sbt${randomBytes(2).toString('hex')}`;
+const outside = `10.254.${randomBytes(1)[0]!}.1`;
+function makeOutside(): void {
+  execFileSync('ip', ['netns', 'add', tag]);
+  execFileSync('ip', ['link', 'add', `${tag}h`, 'type', 'veth', 'peer', 'name', `${tag}p`, 'netns', tag]);
+  execFileSync('ip', ['addr', 'add', `${outside}/30`, 'dev', `${tag}h`]);
+  execFileSync('ip', ['link', 'set', `${tag}h`, 'up']);
+  // Both ends up: an interface without carrier is not listed as this machine's (libuv skips it).
+  execFileSync('ip', ['-n', tag, 'link', 'set', `${tag}p`, 'up']);
+}
+function removeOutside(): void {
+  for (const args of [['link', 'del', `${tag}h`], ['netns', 'del', tag]]) {
+    try {
+      execFileSync('ip', args, { stdio: 'ignore' });
+    } catch {
+      /* not there */
+    }
+  }
+}
+let c: ProxyCluster;
+let web: Pod[];
+const WEB = ['web-1', 'web-2', 'web-3'];
+const httpPort = [{ name: 'http', port: 80, targetPort: 'http' as const }];
 
 before(async () => {
-  const outside = machineAddress();
-  c = await Cluster.start(B, { externalIPCIDRs: outside ? [`${outside}/32`, '198.51.100.0/24'] : ['198.51.100.0/24'] });
-  for (let i = 1; i <= 3; i++) backends.push(await tcpBackend(pod(i), 8080, `pod-${i}`));
-  proxy = c.startProxy({ nodeName: 'node-1', nodePortAddresses: [NODE_IP] });
-  await proxy.synced;
+  makeOutside();
+  c = await ProxyCluster.start({ band: B, externalIPCIDRs: [`${outside}/32`, '198.51.100.0/24'] });
+  web = await c.runPods(WEB, { labels: { app: 'web' } });
 });
 
 after(async () => {
-  await Promise.all(backends.map((b) => b.close()));
-  await c.stop();
+  await c?.stop();
+  removeOutside();
 });
 
-async function webService(name: string, ip: string, spec: Partial<Service['spec']> = {}, eps = [1, 2, 3]): Promise<Service> {
-  const svc = await c.service({ metadata: { name }, spec: { clusterIP: ip, ports: [{ name: 'http', port: 80, targetPort: 8080 }], ...spec } });
-  await c.putSlice(sliceFor(name, `${name}-1`, eps.map((i) => ({ ip: pod(i), nodeName: 'node-1' })), [{ name: 'http', port: 8080 }]));
-  await programmed(proxy, (p) => endpointCount(p, `default/${name}:http/TCP`) === eps.length, `${name} has ${eps.length} endpoints`);
-  return svc;
-}
+test('ClusterIP, NodePort and LoadBalancer IP each reach the pods, spread at random (3,000 connections over 3 pods)', async () => {
+  const svc = await c.service('web', { type: 'LoadBalancer', clusterIP: c.vip(20), selector: { app: 'web' }, ports: httpPort });
+  const nodePort = svc.spec.ports![0]!.nodePort!;
+  await c.readyEndpoints('default/web:http/TCP', web);
+  const lbIP = await c.loadBalancerIP('web', 'default/web:http/TCP');
+  assert.equal(lbIP, `127.240.${B}.1`, 'the first address of the pool');
 
-function assertSpread(counts: Map<string, number>, n: number, what: string): void {
-  const per = [1, 2, 3].map((i) => counts.get(`pod-${i}`) ?? 0);
-  assert.equal(per.reduce((a, b) => a + b, 0), n, `${what}: every connection answered (${JSON.stringify([...counts])})`);
-  const chi2 = chiSquareUniform(per);
-  assert.ok(chi2 < CHI2_LIMIT, `${what}: spread ${per.join('/')} is not uniform (χ²=${chi2.toFixed(1)})`);
-}
-
-test('ClusterIP, NodePort and LoadBalancer IP each reach the pods, spread at random across 3 pods (3,000 connections)', async () => {
-  const lb = startLoadBalancerController(c.newClient(), { pools: [`127.240.${B}.0/24`] });
-  try {
-    const svc = await webService('web', vip(10), { type: 'LoadBalancer' });
-    const nodePort = svc.spec.ports![0]!.nodePort!;
-    assert.ok(nodePort >= 30000);
-    let lbIP = '';
-    await until(async () => {
-      const s = await c.getService('web');
-      lbIP = s.status?.loadBalancer?.ingress?.[0]?.ip ?? '';
-      return lbIP !== '';
-    }, 'LoadBalancer ingress IP assigned');
-    assert.equal(lbIP, `127.240.${B}.1`);
-    await programmed(proxy, (p) => p.state().servicePorts.get('default/web:http/TCP')?.loadBalancerIPs[0] === lbIP, 'proxy sees the LB IP');
-
-    assertSpread(await helloMany(vip(10), 80, 1000), 1000, 'ClusterIP');
-    assertSpread(await helloMany(NODE_IP, nodePort, 1000), 1000, 'NodePort');
-    assertSpread(await helloMany(lbIP, 80, 1000), 1000, 'LoadBalancer IP');
-  } finally {
-    lb.stop();
-  }
+  assertUniform(await askMany(c.vip(20), 80, 3000), WEB, 3000, 'ClusterIP');
+  assertUniform(await askMany(c.nodeAddress(0), nodePort, 300), WEB, 300, 'NodePort');
+  assertUniform(await askMany(lbIP, 80, 300), WEB, 300, 'LoadBalancer IP');
 });
 
 test('ClientIP session affinity: each client address sticks to one pod; different addresses spread', async () => {
-  await webService('sticky', vip(11), { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 600 } } });
+  await c.service('sticky', { clusterIP: c.vip(21), selector: { app: 'web' }, ports: httpPort, sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 600 } } });
+  await c.readyEndpoints('default/sticky:http/TCP', web);
   const firstPods = new Set<string>();
   for (let client = 1; client <= 12; client++) {
-    const src = `127.0.${B}.${100 + client}`;
+    const src = `127.1.${B}.${client}`;
     const seen = new Set<string>();
-    for (let i = 0; i < 15; i++) seen.add(await hello(vip(11), 80, { localAddress: src }));
+    for (let i = 0; i < 10; i++) seen.add(await ask(c.vip(21), 80, { localAddress: src }));
     assert.equal(seen.size, 1, `client ${src} was sent to ${[...seen].join(', ')}`);
     firstPods.add([...seen][0]!);
   }
@@ -96,83 +94,96 @@ test('ClientIP session affinity: each client address sticks to one pod; differen
   assert.ok(firstPods.size >= 2, `12 client addresses all went to ${[...firstPods].join(', ')}`);
 });
 
-test('a failed connect to an endpoint tries another one; the client never sees the dead endpoint', async () => {
-  // Endpoint 9 has no server: connects to it are refused and retried elsewhere.
-  await webService('flaky', vip(12), {}, [1, 9]);
-  const counts = await helloMany(vip(12), 80, 200);
-  assert.deepEqual([...counts], [['pod-1', 200]]);
-  const text = await proxy.metrics.registry.metrics();
+test('a pod whose process runs but does not listen yet (no readiness probe) is an endpoint; a refused connect is retried on another pod', async () => {
+  // No readiness probe: Ready as soon as the process runs, although the app only listens after START_DELAY_MS.
+  const [slow] = await c.runPods(['slow'], { labels: { app: 'slow', set: 'flaky' }, probe: false, env: { START_DELAY_MS: '600000' } });
+  const [fine] = await c.runPods(['fine'], { labels: { app: 'fine', set: 'flaky' } });
+  await c.service('flaky', { clusterIP: c.vip(22), selector: { set: 'flaky' }, ports: httpPort });
+  await c.readyEndpoints('default/flaky:http/TCP', [slow!, fine!]);
+  assert.deepEqual([...(await askMany(c.vip(22), 80, 200, 20))], [['fine', 200]]);
+  const text = await c.proxy().metrics.registry.metrics();
   const failures = Number(/switchboard_proxy_endpoint_connect_failures_total\{service_port="default\/flaky:http",protocol="TCP"\} (\d+)/.exec(text)?.[1]);
-  assert.ok(failures > 20, `connect failures counted: ${failures}`);
-});
-
-test('no usable endpoint: the connection is refused at once, never hangs; traffic resumes when one is ready', async () => {
-  await c.service({ metadata: { name: 'empty' }, spec: { clusterIP: vip(13), ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
-  await c.putSlice(sliceFor('empty', 'empty-1', [{ ip: pod(1), ready: false, serving: false }], [{ name: 'http', port: 8080 }]));
-  await programmed(proxy, (p) => endpointCount(p, 'default/empty:http/TCP') === 1, 'empty has its unready endpoint');
-  const t0 = performance.now();
-  assert.equal(await helloOutcome(vip(13), 80), 'ECONNREFUSED');
-  assert.ok(performance.now() - t0 < 500, `refused after ${(performance.now() - t0).toFixed(0)} ms`);
-  await c.putSlice(sliceFor('empty', 'empty-1', [{ ip: pod(1) }], [{ name: 'http', port: 8080 }]));
-  await programmed(proxy, (p) => endpointCount(p, 'default/empty:http/TCP', (e) => e.ready) === 1, 'endpoint ready');
-  assert.equal(await hello(vip(13), 80), 'pod-1');
+  // Each connection picks slow with probability 1/2: 200 connections give ~100 refused connects (fewer than 50: p < 1e-12).
+  assert.ok(failures > 50, `refused connects to the silent pod were retried elsewhere (${failures})`);
+  // Alone, the silent pod refuses: the proxy resets the client's connection (no hang, no 10 s TIMEOUT).
+  await c.deletePodAndWait('fine', 0);
+  await c.readyEndpoints('default/flaky:http/TCP', [slow!]);
+  assert.match(await outcome(c.vip(22), 80), /^(ECONNRESET|EPIPE)$/);
 });
 
 test('ExternalName Services are not proxied (no ClusterIP, no listener, not in the view)', async () => {
-  await c.service({ metadata: { name: 'ext' }, spec: { type: 'ExternalName', externalName: 'example.com', ports: [{ port: 80 }] } });
-  // A slice wrongly labelled for it must not make it proxied either.
-  await c.putSlice(sliceFor('ext', 'ext-1', [{ ip: pod(1) }], [{ port: 80 }]));
+  await c.service('ext', { type: 'ExternalName', externalName: 'example.com', ports: [{ port: 80 }] });
   // A later Service proves the proxy has processed everything before it.
-  await webService('after-ext', vip(14));
-  assert.equal([...proxy.state().servicePorts.keys()].some((k) => k.startsWith('default/ext:')), false);
+  await c.service('after-ext', { clusterIP: c.vip(23), selector: { app: 'web' }, ports: httpPort });
+  await c.readyEndpoints('default/after-ext:http/TCP', web);
+  assert.equal([...c.proxy().state().servicePorts.keys()].some((k) => k.startsWith('default/ext:')), false);
+  assert.deepEqual(
+    (c.proxy().dataPlane as UserspaceProxier).portState('default/ext:/TCP'),
+    undefined,
+  );
 });
 
-test('selectorless Service + hand-written Endpoints to a server outside the cluster (mirrored to a slice) works', async (t) => {
-  const outside = machineAddress();
-  if (!outside) {
-    t.skip('this machine has no non-loopback IPv4 address to stand for a server outside the cluster');
-    return;
-  }
-  // The server outside the cluster listens on the machine's own address.
+test('selectorless Service + hand-written Endpoints to a server outside the cluster (mirrored to a slice) works', async () => {
   const ext = await tcpBackend(outside, 18080 + B, 'outside');
-  const ctl = startControllers(c.newClient(), { controllers: ['endpointslicemirroring'], events: false });
   try {
-    await c.service({ metadata: { name: 'legacy' }, spec: { clusterIP: vip(15), ports: [{ port: 80, targetPort: ext.port }] } });
-    const ep: Endpoints = {
-      apiVersion: 'v1',
-      kind: 'Endpoints',
-      metadata: { name: 'legacy', namespace: 'default' },
-      subsets: [{ addresses: [{ ip: outside }], ports: [{ port: ext.port }] }],
-    };
+    await c.service('legacy', { clusterIP: c.vip(24), ports: [{ port: 80, targetPort: ext.port }] });
+    const ep: Endpoints = { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'legacy', namespace: 'default' }, subsets: [{ addresses: [{ ip: outside }], ports: [{ port: ext.port }] }] };
     await c.client.create(Resources.endpoints, 'default', ep);
-    await programmed(proxy, (p) => endpointCount(p, 'default/legacy:/TCP') === 1, 'mirrored slice seen');
-    assert.equal(await hello(vip(15), 80), 'outside');
+    await c.programmed('default/legacy:/TCP', (p) => endpointCount(p, 'default/legacy:/TCP') === 1, 'mirrored slice seen');
+    // The outside server is a plain TCP server that greets with its name.
+    const greeting = await new Promise<string>((resolve, reject) => {
+      const s = net.connect({ host: c.vip(24), port: 80 });
+      s.once('data', (d) => {
+        s.destroy();
+        resolve(d.toString().trim());
+      });
+      s.once('error', reject);
+    });
+    assert.equal(greeting, 'outside');
+    assert.equal(ext.accepted, 1);
   } finally {
-    ctl.stop();
     await ext.close();
   }
 });
 
 test('loadBalancerSourceRanges: LB IP traffic from other sources gets no answer; NodePort is not filtered', async () => {
-  const svc = await webService('ranged', vip(16), { type: 'LoadBalancer', loadBalancerSourceRanges: [`127.0.${B}.0/28`] });
-  await c.patchService('ranged', { status: { loadBalancer: { ingress: [{ ip: `127.240.${B}.200`, ipMode: 'VIP' }] } } }, 'default', 'status');
-  await programmed(proxy, (p) => p.state().servicePorts.get('default/ranged:http/TCP')?.loadBalancerIPs.length === 1, 'LB IP programmed');
-  const lbIP = `127.240.${B}.200`;
-  assert.match(await hello(lbIP, 80, { localAddress: `127.0.${B}.5` }), /^pod-/);
-  assert.equal(await helloOutcome(lbIP, 80, { localAddress: `127.0.${B}.50`, timeoutMs: 300 }), 'TIMEOUT');
-  assert.match(await hello(NODE_IP, svc.spec.ports![0]!.nodePort!, { localAddress: `127.0.${B}.50` }), /^pod-/);
+  const svc = await c.service('ranged', { type: 'LoadBalancer', clusterIP: c.vip(25), selector: { app: 'web' }, ports: httpPort, loadBalancerSourceRanges: [`127.1.${B}.0/28`] });
+  await c.readyEndpoints('default/ranged:http/TCP', web);
+  const lbIP = await c.loadBalancerIP('ranged', 'default/ranged:http/TCP');
+  assert.ok(WEB.includes(await ask(lbIP, 80, { localAddress: `127.1.${B}.5` })));
+  assert.equal(await outcome(lbIP, 80, { localAddress: `127.1.${B}.50`, timeoutMs: 500 }), 'TIMEOUT');
+  assert.ok(WEB.includes(await ask(c.nodeAddress(0), svc.spec.ports![0]!.nodePort!, { localAddress: `127.1.${B}.50` })));
 });
 
-test('externalIPs: an address of this machine is served (allowed by --service-external-ip-cidrs); one elsewhere is left to its machine, without an Event', async (t) => {
-  const outside = machineAddress();
-  if (!outside) {
-    t.skip('this machine has no non-loopback IPv4 address to use as an externalIP');
-    return;
-  }
-  await webService('extip', vip(17), { externalIPs: [outside, '198.51.100.7'] });
-  await programmed(proxy, (p) => p.state().servicePorts.get('default/extip:http/TCP')?.externalIPs.length === 2, 'externalIPs programmed');
-  assert.match(await hello(outside, 80), /^pod-/);
-  const plane = proxy.dataPlane as UserspaceProxier;
-  assert.deepEqual(plane.portState('default/extip:http/TCP')!.listeners, ['cluster|127.96.201.17:80', `externalip|${outside}:80`]);
+test('externalIPs: an address of this machine is served (allowed by --service-external-ip-cidrs); one elsewhere is left to its machine, without an Event', async () => {
+  await c.service('extip', { clusterIP: c.vip(26), selector: { app: 'web' }, ports: httpPort, externalIPs: [outside, '198.51.100.7'] });
+  await c.readyEndpoints('default/extip:http/TCP', web);
+  assert.ok(WEB.includes(await ask(outside, 80)));
+  const plane = c.proxy().dataPlane as UserspaceProxier;
+  assert.deepEqual(plane.portState('default/extip:http/TCP')!.listeners, [`cluster|${c.vip(26)}:80`, `externalip|${outside}:80`]);
   assert.deepEqual((await c.events('extip')).filter((e) => e.type === 'Warning'), []);
+});
+
+test('the `kubernetes` Service on port 443: a proxy running as root binds it and reaches the API server (else: a Warning Event)', async () => {
+  const key = 'default/kubernetes:https/TCP';
+  await c.programmed(key, (p) => endpointCount(p, key) === 1, 'API server endpoint');
+  if (process.getuid?.() === 0) {
+    const plane = c.proxy().dataPlane as UserspaceProxier;
+    assert.deepEqual(plane.portState(key)!.listeners, [`cluster|${c.vip(1)}:443`]);
+    // A TLS handshake through the ClusterIP completes with the API server's certificate.
+    const cert = await new Promise<tls.PeerCertificate>((resolve, reject) => {
+      const s = tls.connect({ host: c.vip(1), port: 443, rejectUnauthorized: false }, () => {
+        resolve(s.getPeerCertificate());
+        s.destroy();
+      });
+      s.once('error', reject);
+    });
+    assert.ok(cert.subject, 'the API server presented its certificate');
+    assert.deepEqual((await c.events('kubernetes')).filter((e) => e.reason === 'FailedToStartServiceProxy'), []);
+  } else {
+    // Without root: see unprivileged.test.ts for the Event's wording.
+    await until(async () => (await c.events('kubernetes')).some((e) => e.reason === 'FailedToStartServiceProxy'), 'FailedToStartServiceProxy Event');
+    const ev = (await c.events('kubernetes')).find((e) => e.reason === 'FailedToStartServiceProxy')!;
+    assert.match(ev.message ?? '', /permission denied/);
+  }
 });

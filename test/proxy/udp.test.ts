@@ -1,48 +1,49 @@
 /**
- * UDP through the userspace proxy: an echo Service keeps answering while its
- * endpoints are replaced one by one, and no reply comes from a removed pod
- * once the removal is programmed (flows to it are dropped at once: the
- * stale-conntrack lesson); idle flows expire; no endpoints → ICMP port
- * unreachable (ECONNREFUSED on a connected socket) at once.
+ * UDP through the userspace proxy with real pods (the sample app's UDP echo,
+ * UDP_PORT, "<pod>: <datagram>"): an echo Service keeps answering while its
+ * pods are replaced one by one (rolling update: a new pod Ready, then an old
+ * one deleted), and no reply comes from a removed pod once the proxy has
+ * applied its removal (flows to it are dropped at once: the stale-conntrack
+ * lesson); idle flows expire; no endpoints → ICMP port unreachable
+ * (ECONNREFUSED on a connected socket) at once; an LB IP going away closes
+ * its flows.
  *
- * Band 203. Hand-written slices; switch to real pods (a UDP echo sample app,
- * replaced by a rolling update) once the node agent lands.
+ * Band 203.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Pod } from '../../src/api/types.ts';
+import { Resources } from '../../src/client/index.ts';
 import type { RunningProxy, UserspaceProxier } from '../../src/proxy/index.ts';
-import { Cluster, endpointCount, programmed, sliceFor, udpBackend, udpClient, until, type UdpBackend } from './helpers.ts';
+import { ProxyCluster, udpEcho } from './cluster.ts';
+import { until } from './helpers.ts';
 
 const B = 203;
-const pod = (i: number) => `127.244.${B}.${i}`;
-const vip = (i: number) => `127.96.${B}.${i}`;
-const PORT = 5300;
-
-let c: Cluster;
-let proxy: RunningProxy;
-const backends: UdpBackend[] = [];
+const UDP = 5300;
+let c: ProxyCluster;
+const dnsPort = [{ name: 'dns', port: 53, targetPort: UDP, protocol: 'UDP' as const }];
 
 before(async () => {
-  c = await Cluster.start(B);
-  for (let i = 1; i <= 6; i++) backends.push(await udpBackend(pod(i), PORT, `pod-${i}`));
-  proxy = c.startProxy({ nodeName: 'node-1', nodePortAddresses: [`127.0.${B}.1`], udpIdleTimeoutMs: 400 });
-  await proxy.synced;
+  c = await ProxyCluster.start({ band: B, proxy: { udpIdleTimeoutMs: 400 } });
 });
 
 after(async () => {
-  await Promise.all(backends.map((b) => b.close()));
-  await c.stop();
+  await c?.stop();
 });
 
-const udpSlice = (name: string, pods: number[]) => sliceFor(name, `${name}-1`, pods.map((i) => ({ ip: pod(i) })), [{ name: 'dns', port: PORT, protocol: 'UDP' }]);
+const echoPods = (names: string[], app: string) => c.runPods(names, { labels: { app }, udpPort: UDP });
+const client = (i: number) => `127.1.${B}.${i}`;
 
-test('an echo Service keeps answering while its endpoints are replaced one by one; no reply from a removed pod', async () => {
-  await c.service({ metadata: { name: 'echo' }, spec: { clusterIP: vip(10), ports: [{ name: 'dns', port: 53, targetPort: PORT, protocol: 'UDP' }] } });
-  let current = [1, 2, 3];
-  await c.putSlice(udpSlice('echo', current));
-  await programmed(proxy, (p) => endpointCount(p, 'default/echo:dns/UDP') === 3, 'three endpoints');
+/** Whether the proxy has ip as a serving endpoint of key. */
+const serving = (p: RunningProxy, key: string, ip: string) => (p.state().endpoints.get(key) ?? []).some((e) => e.ip === ip && e.serving);
 
-  const clients = await Promise.all(Array.from({ length: 8 }, (_, i) => udpClient(vip(10), 53, `127.0.${B}.${10 + i}`)));
+test('an echo Service keeps answering while its pods are replaced one by one; no reply from a removed pod', async () => {
+  const key = 'default/echo:dns/UDP';
+  let current: Pod[] = await echoPods(['e-1', 'e-2', 'e-3'], 'echo');
+  await c.service('echo', { clusterIP: c.vip(20), selector: { app: 'echo' }, ports: dnsPort });
+  await c.readyEndpoints(key, current);
+
+  const clients = await Promise.all(Array.from({ length: 8 }, (_, i) => udpEcho(c.vip(20), 53, client(10 + i))));
   const replies: { sentAt: number; from: string }[] = [];
   const removedAt = new Map<string, number>();
   let stop = false;
@@ -52,29 +53,28 @@ test('an echo Service keeps answering while its endpoints are replaced one by on
     while (!stop) {
       const sentAt = performance.now();
       try {
-        const r = await cl.ask(`c${i}-${n++}`, { timeoutMs: 300, attempts: 5 });
-        replies.push({ sentAt, from: r.split('|')[0]! });
+        replies.push({ sentAt, from: (await cl.ask(`c${i}-${n++}`, { timeoutMs: 300, attempts: 5 })).pod });
       } catch {
         failures++;
       }
     }
   });
   await until(() => replies.length > 100, 'traffic flowing');
-  // Rolling replacement: add one new pod, then remove one old pod, three times.
   for (const [add, remove] of [
-    [4, 1],
-    [5, 2],
-    [6, 3],
+    ['e-4', 'e-1'],
+    ['e-5', 'e-2'],
+    ['e-6', 'e-3'],
   ] as const) {
-    current = [...current, add];
-    await c.putSlice(udpSlice('echo', current));
-    await programmed(proxy, (p) => endpointCount(p, 'default/echo:dns/UDP') === current.length, `pod-${add} added`);
-    current = current.filter((x) => x !== remove);
-    await c.putSlice(udpSlice('echo', current));
-    await programmed(proxy, (p) => endpointCount(p, 'default/echo:dns/UDP') === current.length, `pod-${remove} removed`);
-    removedAt.set(`pod-${remove}`, performance.now());
+    const [added] = await echoPods([add], 'echo');
+    current = [...current, added!];
+    await c.readyEndpoints(key, current);
+    const old = current.find((p) => p.metadata.name === remove)!;
+    current = current.filter((p) => p !== old);
+    await c.deletePod(remove);
+    await c.programmed(key, (p) => !serving(p, key, old.status!.podIP!), `${remove} no longer serving`);
+    removedAt.set(remove, performance.now());
     const seen = replies.length;
-    await until(() => replies.length > seen + 100, 'traffic after the removal');
+    await until(() => replies.length > seen + 100, `traffic after ${remove} left`);
   }
   stop = true;
   await Promise.all(loops);
@@ -84,53 +84,53 @@ test('an echo Service keeps answering while its endpoints are replaced one by on
   assert.equal(failures, 0, 'every request was answered within 5 attempts');
   for (const [name, at] of removedAt) {
     const late = replies.filter((r) => r.from === name && r.sentAt > at);
-    assert.equal(late.length, 0, `${late.length} replies from ${name} to datagrams sent after its removal was programmed`);
+    assert.equal(late.length, 0, `${late.length} replies from ${name} to datagrams sent after its removal was applied`);
   }
-  const lastReplies = replies.slice(-100).map((r) => r.from);
-  assert.ok(lastReplies.every((f) => ['pod-4', 'pod-5', 'pod-6'].includes(f)), `final replies from ${[...new Set(lastReplies)].join(', ')}`);
-  assert.ok(new Set(lastReplies).size >= 2, 'flows re-spread over the new pods');
+  const last = replies.slice(-100).map((r) => r.from);
+  assert.ok(last.every((f) => ['e-4', 'e-5', 'e-6'].includes(f)), `final replies from ${[...new Set(last)].join(', ')}`);
+  assert.ok(new Set(last).size >= 2, 'flows re-spread over the new pods');
 });
 
 test('idle UDP flows expire; the next datagram opens a new flow', async () => {
-  await c.service({ metadata: { name: 'idle' }, spec: { clusterIP: vip(11), ports: [{ name: 'dns', port: 53, targetPort: PORT, protocol: 'UDP' }] } });
-  await c.putSlice(udpSlice('idle', [1]));
-  await programmed(proxy, (p) => endpointCount(p, 'default/idle:dns/UDP') === 1, 'programmed');
-  const plane = proxy.dataPlane as UserspaceProxier;
-  const cl = await udpClient(vip(11), 53, `127.0.${B}.50`);
-  assert.equal(await cl.ask('hi'), 'pod-1|hi');
-  assert.equal(plane.portState('default/idle:dns/UDP')!.udpFlows, 1);
-  await until(() => plane.portState('default/idle:dns/UDP')!.udpFlows === 0, 'flow expired after 400 ms idle', 3000, 25);
-  assert.equal(await cl.ask('again'), 'pod-1|again');
-  assert.equal(plane.portState('default/idle:dns/UDP')!.udpFlows, 1);
+  const key = 'default/idle:dns/UDP';
+  const pods = await echoPods(['i-1'], 'idle');
+  await c.service('idle', { clusterIP: c.vip(21), selector: { app: 'idle' }, ports: dnsPort });
+  await c.readyEndpoints(key, pods);
+  const plane = c.proxy().dataPlane as UserspaceProxier;
+  const cl = await udpEcho(c.vip(21), 53, client(50));
+  assert.equal((await cl.ask('hi')).text, 'i-1: hi');
+  assert.equal(plane.portState(key)!.udpFlows, 1);
+  await until(() => plane.portState(key)!.udpFlows === 0, 'flow expired after 400 ms idle', 5000, 25);
+  assert.equal((await cl.ask('again')).text, 'i-1: again');
+  assert.equal(plane.portState(key)!.udpFlows, 1);
   cl.close();
 });
 
 test('UDP without endpoints: ICMP port unreachable at once (ECONNREFUSED on a connected socket)', async () => {
-  await c.service({ metadata: { name: 'void' }, spec: { clusterIP: vip(12), ports: [{ name: 'dns', port: 53, targetPort: PORT, protocol: 'UDP' }] } });
-  await c.putSlice(udpSlice('void', []));
-  await programmed(proxy, (p) => p.state().servicePorts.has('default/void:dns/UDP'), 'service programmed');
-  const cl = await udpClient(vip(12), 53, `127.0.${B}.51`);
-  const t0 = performance.now();
-  await assert.rejects(cl.ask('anyone?'), (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED');
-  assert.ok(performance.now() - t0 < 500, `ICMP error after ${(performance.now() - t0).toFixed(0)} ms`);
+  await c.service('void', { clusterIP: c.vip(22), selector: { app: 'nobody' }, ports: dnsPort });
+  await c.programmed('default/void:dns/UDP', (p) => p.state().servicePorts.has('default/void:dns/UDP'), 'service applied');
+  const cl = await udpEcho(c.vip(22), 53, client(51));
+  await assert.rejects(cl.ask('anyone?', { timeoutMs: 5000 }), (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED');
   cl.close();
 });
 
-test('a listening address going away (LB IP removed) closes its flows; replies in flight are dropped, not a crash', async () => {
-  await c.service({ metadata: { name: 'lbu' }, spec: { type: 'LoadBalancer', clusterIP: vip(13), ports: [{ name: 'dns', port: 53, targetPort: PORT, protocol: 'UDP' }] } });
-  await c.putSlice(udpSlice('lbu', [1, 2]));
-  await c.patchService('lbu', { status: { loadBalancer: { ingress: [{ ip: `127.240.${B}.1`, ipMode: 'VIP' }] } } }, 'default', 'status');
-  await programmed(proxy, (p) => p.state().servicePorts.get('default/lbu:dns/UDP')?.loadBalancerIPs.length === 1 && endpointCount(p, 'default/lbu:dns/UDP') === 2, 'LB IP programmed');
-  const plane = proxy.dataPlane as UserspaceProxier;
-  const viaLB = await udpClient(`127.240.${B}.1`, 53, `127.0.${B}.60`);
-  const viaVIP = await udpClient(vip(13), 53, `127.0.${B}.61`);
-  assert.match(await viaLB.ask('a'), /^pod-[12]\|a$/);
-  assert.match(await viaVIP.ask('b'), /^pod-[12]\|b$/);
-  assert.equal(plane.portState('default/lbu:dns/UDP')!.udpFlows, 2);
-  await c.patchService('lbu', { status: { loadBalancer: { ingress: null } } }, 'default', 'status');
-  await programmed(proxy, (p) => p.state().servicePorts.get('default/lbu:dns/UDP')?.loadBalancerIPs.length === 0, 'LB IP removed');
-  assert.equal(plane.portState('default/lbu:dns/UDP')!.udpFlows, 1, 'only the ClusterIP flow is left');
-  assert.match(await viaVIP.ask('c'), /^pod-[12]\|c$/);
+test('an LB IP going away (type LoadBalancer → ClusterIP, released by the controller) closes its flows; the ClusterIP flow stays', async () => {
+  const key = 'default/lbu:dns/UDP';
+  const pods = await echoPods(['l-1', 'l-2'], 'lbu');
+  await c.service('lbu', { type: 'LoadBalancer', clusterIP: c.vip(23), selector: { app: 'lbu' }, ports: dnsPort });
+  await c.readyEndpoints(key, pods);
+  const lbIP = await c.loadBalancerIP('lbu', key);
+  const plane = c.proxy().dataPlane as UserspaceProxier;
+  const viaLB = await udpEcho(lbIP, 53, client(60));
+  const viaVIP = await udpEcho(c.vip(23), 53, client(61));
+  assert.match((await viaLB.ask('a')).text, /^l-[12]: a$/);
+  assert.match((await viaVIP.ask('b')).text, /^l-[12]: b$/);
+  assert.equal(plane.portState(key)!.udpFlows, 2);
+  await c.client.patch(Resources.services, 'default', 'lbu', { spec: { type: 'ClusterIP', ports: dnsPort } }, 'merge');
+  await c.programmed(key, (p) => p.state().servicePorts.get(key)?.loadBalancerIPs.length === 0, 'LB IP removed');
+  await until(async () => ((await c.getService('lbu')).status?.loadBalancer?.ingress ?? []).length === 0, 'the controller released the LB IP');
+  assert.equal(plane.portState(key)!.udpFlows, 1, 'only the ClusterIP flow is left');
+  assert.match((await viaVIP.ask('c')).text, /^l-[12]: c$/);
   await assert.rejects(viaLB.ask('d', { timeoutMs: 300 }), (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED' || e.code === 'TIMEOUT');
   viaLB.close();
   viaVIP.close();

@@ -1,27 +1,31 @@
 /**
- * A proxy without the privilege to bind ports below 1024 (run as `nobody`
- * through setpriv when the tests run as root): a Service on port 80 gets a
- * Warning Event naming the reason, the proxy does not crash, and a Service
- * on a high port keeps working through the same proxy.
+ * A proxy without the privilege to bind ports below 1024: `switchboard
+ * proxy` (runProxy, its own process) dropped to `nobody` with setpriv
+ * (no capabilities, CAP_NET_BIND_SERVICE out of the bounding set) when the
+ * tests run as root, as it is by default otherwise. The real case is the
+ * `kubernetes` Service on 443: it gets a Warning Event naming the reason, as
+ * does a Service on port 80 in front of a real pod; the proxy does not crash,
+ * and a Service on a high port keeps working through the same proxy.
+ * (traffic.test.ts shows the root case: the in-process proxy binds 443.)
  *
- * Band 208. The proxy runs as a child process (`runProxy`, the code behind
- * `switchboard proxy`), so this also covers the command's start-up path.
+ * Band 208. API server, controllers and a node agent in this process; the
+ * proxy is the only unprivileged part.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Cluster, hello, sliceFor, tcpBackend, until, type TcpBackend } from './helpers.ts';
+import type { Event } from '../../src/api/types.ts';
+import { ProxyCluster, outcome } from './cluster.ts';
+import { until } from './helpers.ts';
 
 const B = 208;
-const pod = (i: number) => `127.244.${B}.${i}`;
-const vip = (i: number) => `127.96.${B}.${i}`;
 const ROOT = new URL('../..', import.meta.url).pathname;
+const PERMISSION = /: permission denied: ports below \d+ need root or CAP_NET_BIND_SERVICE/;
 
-let c: Cluster;
-let child: ChildProcess;
-let backend: TcpBackend;
+let c: ProxyCluster;
+let child: ChildProcess | undefined;
 let output = '';
 
 function unprivilegedPrefix(): string[] {
@@ -31,46 +35,57 @@ function unprivilegedPrefix(): string[] {
 }
 
 before(async () => {
-  c = await Cluster.start(B);
-  backend = await tcpBackend(pod(1), 8080, 'pod-1');
+  c = await ProxyCluster.start({ band: B, proxy: false });
   // The kubeconfig must be readable by nobody (it carries the CA and the token inline).
-  chmodSync(c.api.dir, 0o755);
-  chmodSync(c.api.kubeconfig, 0o644);
+  c.shareKubeconfig();
   const script = join(c.api.dir, 'run-proxy.mts');
   writeFileSync(
     script,
     `import { runProxy } from ${JSON.stringify(join(ROOT, 'src/cli/proxy.ts'))};\n` +
-      `await runProxy({ kubeconfig: ${JSON.stringify(c.api.kubeconfig)}, nodeName: 'unpriv', mode: 'userspace', minSyncPeriodMs: 0, nodePortAddresses: ['127.0.${B}.1'], metricsListen: '', healthzListen: '', handleSignals: true });\n`,
+      `await runProxy({ kubeconfig: ${JSON.stringify(c.api.kubeconfig)}, nodeName: 'node-1', mode: 'userspace', minSyncPeriodMs: 0, nodePortAddresses: [${JSON.stringify(c.nodeAddress(0))}], metricsListen: '', healthzListen: '', handleSignals: true });\n`,
   );
   chmodSync(script, 0o644);
   const argv = [...unprivilegedPrefix(), process.execPath, '--import', 'tsx', script];
-  child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: c.api.dir } });
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  await until(() => output.includes('switchboard proxy: ready') || child.exitCode !== null, 'child proxy ready', 30_000, 20);
+  const p = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: c.api.dir } });
+  child = p;
+  p.stdout!.on('data', (d) => (output += d));
+  p.stderr!.on('data', (d) => (output += d));
+  await until(() => output.includes('switchboard proxy: ready') || p.exitCode !== null, 'child proxy ready', 30_000, 20);
   assert.ok(output.includes('ready'), `child proxy did not start:\n${output}`);
 });
 
 after(async () => {
   if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
+    const exited = new Promise((r) => child!.once('exit', r));
     child.kill('SIGTERM');
     await exited;
   }
-  await backend.close();
-  await c.stop();
+  await c?.stop();
 });
 
-test('a privileged port without permission gives a Warning Event on the Service, not a crash', async () => {
-  await c.service({ metadata: { name: 'low' }, spec: { clusterIP: vip(10), ports: [{ port: 80, targetPort: 8080 }] } });
-  await c.putSlice(sliceFor('low', 'low-1', [{ ip: pod(1) }], [{ port: 8080 }]));
-  await until(async () => (await c.events('low')).some((e) => e.reason === 'FailedToStartServiceProxy'), 'listen failure event', 15_000);
-  const ev = (await c.events('low')).find((e) => e.reason === 'FailedToStartServiceProxy')!;
-  assert.equal(ev.type, 'Warning');
-  assert.match(ev.message!, /127\.96\.208\.10:80\/TCP: permission denied: ports below \d+ need root or CAP_NET_BIND_SERVICE/);
+async function listenFailure(service: string): Promise<Event> {
+  await until(async () => (await c.events(service)).some((e) => e.reason === 'FailedToStartServiceProxy'), `FailedToStartServiceProxy on ${service}`, 20_000);
+  return (await c.events(service)).find((e) => e.reason === 'FailedToStartServiceProxy')!;
+}
 
-  await c.service({ metadata: { name: 'high' }, spec: { clusterIP: vip(11), ports: [{ port: 8080, targetPort: 8080 }] } });
-  await c.putSlice(sliceFor('high', 'high-1', [{ ip: pod(1) }], [{ port: 8080 }]));
-  await until(async () => (await hello(vip(11), 8080).catch(() => '')) === 'pod-1', 'high port served by the unprivileged proxy');
-  assert.equal(child.exitCode, null, `the proxy is still running:\n${output}`);
+test('the `kubernetes` Service on 443 gets a Warning Event from an unprivileged proxy, not a crash', async () => {
+  const ev = await listenFailure('kubernetes');
+  assert.equal(ev.type, 'Warning');
+  assert.equal(ev.involvedObject.kind, 'Service');
+  assert.equal(ev.involvedObject.namespace, 'default');
+  assert.match(ev.message!, new RegExp(`cannot listen on ${c.vip(1).replace(/\./g, '\\.')}:443/TCP${PERMISSION.source}`));
+  assert.equal(child!.exitCode, null, `the proxy is still running:\n${output}`);
+});
+
+test('a Service on port 80 in front of a real pod: Event, refused on 80; a Service on a high port is served by the same proxy', async () => {
+  const [pod] = await c.runPods(['low-pod'], { labels: { app: 'low' } });
+  await c.service('low', { clusterIP: c.vip(20), selector: { app: 'low' }, ports: [{ port: 80, targetPort: 8080 }] });
+  const ev = await listenFailure('low');
+  assert.equal(ev.type, 'Warning');
+  assert.match(ev.message!, new RegExp(`${c.vip(20).replace(/\./g, '\\.')}:80/TCP${PERMISSION.source}`));
+  assert.equal(await outcome(c.vip(20), 80), 'ECONNREFUSED', 'nothing listens on the privileged port');
+
+  await c.service('high', { clusterIP: c.vip(21), selector: { app: 'low' }, ports: [{ port: 8080, targetPort: 8080 }] });
+  await until(async () => (await outcome(c.vip(21), 8080)) === `ok:${pod!.metadata.name}`, 'high port served by the unprivileged proxy', 20_000);
+  assert.equal(child!.exitCode, null, `the proxy is still running:\n${output}`);
 });
