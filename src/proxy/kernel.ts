@@ -28,14 +28,21 @@ export interface KernelDataPlaneContext {
 
 export type KernelDataPlaneFactory = (ctx: KernelDataPlaneContext) => DataPlane;
 
-/** The default CommandRunner: the tool on this machine, 60 s at most, stdin when given. */
+/**
+ * The default CommandRunner: the tool on this machine, stdin when given, at
+ * most 10 minutes (a full load of 10,000 services through iptables-nft takes
+ * minutes). A tool that exits before reading all of its input fails with its
+ * own message, not an EPIPE that would take the process down.
+ */
 export const execRunner: CommandRunner = (file, args, input) =>
   new Promise((resolve, reject) => {
-    const child = execFile(file, [...args], { timeout: 60_000, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const child = execFile(file, [...args], { timeout: 600_000, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${file} ${args.join(' ')}: ${String(stderr).trim() || err.message}`));
       else resolve(String(stdout));
     });
+    child.stdin!.on('error', () => undefined); // reported through the exit status and stderr above
     if (input !== undefined) child.stdin!.end(input);
+    else child.stdin!.end();
   });
 
 /** A CommandRunner that runs every tool inside the named network namespace. */
