@@ -10,6 +10,7 @@ import { runAgent } from './agent.ts';
 import { runDns } from './dns.ts';
 import { runProxy, unsupportedModeReason } from './proxy.ts';
 import { runControllerManager, parseMaxEndpointsPerSlice } from './controller-manager.ts';
+import { registerClusterCommand } from './cluster.ts';
 import { runStatus } from './status.ts';
 import { existsSync } from 'node:fs';
 
@@ -154,10 +155,10 @@ program
 
 program
   .command('proxy')
-  .description("run the per-node Service proxy (userspace mode; the kernel modes come later)")
+  .description('run the per-node Service proxy: userspace, or nftables / iptables DNAT in this network namespace (root)')
   .requiredOption('--node-name <name>', 'the Node this proxy serves')
   .option('--kubeconfig <path>', 'kubeconfig (default $KUBECONFIG, then ~/.kube/config)')
-  .option('--mode <mode>', 'userspace', 'userspace')
+  .option('--mode <mode>', 'userspace | nftables | iptables (ipvs: not on this kernel)', 'userspace')
   .option('--min-sync-period <ms>', 'coalesce changes for at least this long', (v) => Number(v), 1000)
   .option('--balance <how>', 'random | round-robin', 'random')
   .action(async (o: { nodeName: string; kubeconfig?: string; mode: string; minSyncPeriod: number; balance: string }) => {
@@ -166,5 +167,6 @@ program
   });
 
 // `switchboard cluster create|list|delete`: multi-node clusters in network namespaces (src/cli/cluster.ts).
+registerClusterCommand(program);
 
 await program.parseAsync(process.argv);

@@ -142,7 +142,13 @@ export class NetnsNetwork implements PodNetwork {
       if (dns) await writeFile(`/etc/netns/${netns}/resolv.conf`, resolvConf(dns));
       await writeFile(`/etc/netns/${netns}/hosts`, `# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${podIP}\t${key.hostname}\n`);
       // Two ip runs per pod: the namespace and the veth pair from the node's side, then the pod's side.
-      await run(IP_BIN, ['-batch', '-'], `netns add ${netns}\nlink add ${veth} type veth peer name eth0 netns ${netns}\nlink set ${veth} master ${this.names.bridge} up\n`);
+      // Hairpin on the bridge port, as the kubelet's hairpin-veth mode: a pod reaching itself through a Service's VIP
+      // (DNAT back to its own address) gets the packet back out of the port it came in on.
+      await run(
+        IP_BIN,
+        ['-batch', '-'],
+        `netns add ${netns}\nlink add ${veth} type veth peer name eth0 netns ${netns}\nlink set ${veth} master ${this.names.bridge} up\nlink set ${veth} type bridge_slave hairpin on\n`,
+      );
       await run(IP_BIN, ['-n', netns, '-batch', '-'], `link set lo up\naddr add ${podIP}/${this.prefixLen} dev eth0\nlink set eth0 up\nroute add default via ${this.gateway}\n`);
       return s;
     } catch (e) {
