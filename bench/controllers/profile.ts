@@ -3,6 +3,8 @@
  * self time per function (the benchmark's "where the time goes").
  */
 import type { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 interface Profile {
   nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
@@ -28,10 +30,13 @@ export async function startProfile(): Promise<void> {
   await post('Profiler.start');
 }
 
-export async function stopProfile(top: number): Promise<ProfileSummary> {
+/** With BENCH_CPUPROFILE_DIR set, each profile is also saved there (`<label>-<pid>.cpuprofile`, for DevTools). */
+export async function stopProfile(top: number, label = 'profile'): Promise<ProfileSummary> {
   const { profile } = await post<{ profile: Profile }>('Profiler.stop');
   session!.disconnect();
   session = undefined;
+  const dir = process.env['BENCH_CPUPROFILE_DIR'];
+  if (dir) writeFileSync(join(dir, `${label}-${process.pid}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   let total = 0;

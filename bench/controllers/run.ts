@@ -152,8 +152,9 @@ async function seed(server: ApiServer): Promise<{ seconds: number }> {
 
 const PROFILE = flag('profile');
 /** The machine is shared: wait (up to 5 min) until other processes use < 0.2 cores before each measured part. */
+const MAX_WAIT = opt('max-wait', 300);
 async function quiet(what: string): Promise<number> {
-  const load = await waitQuiet(0.2, 300);
+  const load = await waitQuiet(0.2, MAX_WAIT);
   if (load >= 0.2) log(`${what}: machine still busy (${fmt(load, 2)} cores used by others); measuring anyway`);
   return load;
 }
@@ -205,7 +206,7 @@ async function churn(label: string, driver: Worker, ctl: Worker | undefined, cpu
   const wall = (now() - t0) / 1000;
   const others = meter.read();
   const prof = ctl && profile ? await ctl.call<Churn['profile']>('profileStop', { top: 20 }) : undefined;
-  const serverProfile = profile ? await stopProfile(20) : undefined;
+  const serverProfile = profile ? await stopProfile(20, `server-${rate}`) : undefined;
   const after = ctl ? await ctl.call<CtlStats>('stats', {}) : undefined;
   const sCpu = cpuOfServer() - s0;
   const d = (k: string) =>
@@ -218,7 +219,11 @@ async function churn(label: string, driver: Worker, ctl: Worker | undefined, cpu
         }
       : zero;
   const lat = summarize(r.latencies);
-  log(`${label} @${rate}/s: sent ${r.sent} (+${r.skipped} not offered), observed ${r.observed}, p50 ${ms(lat.p50)} p99 ${ms(lat.p99)}, status RTT p99 ${ms(summarize(r.writeRtt).p99)}`);
+  const ctlCpu = after && before ? after.cpuMs - before.cpuMs : 0;
+  log(
+    `${label} @${rate}/s: sent ${r.sent} (+${r.skipped} not offered), observed ${r.observed}, p50 ${ms(lat.p50)} p99 ${ms(lat.p99)}, status RTT p99 ${ms(summarize(r.writeRtt).p99)}; ` +
+      `CPU per change: API server ${ms(sCpu / Math.max(1, r.sent))}, controller-manager ${ms(ctlCpu / Math.max(1, r.sent))}, driver ${ms(r.cpuMs / Math.max(1, r.sent))}; others used ${fmt(others.otherCpuS / others.wallS, 2)} cores`,
+  );
   return {
     label,
     rate,
@@ -230,7 +235,7 @@ async function churn(label: string, driver: Worker, ctl: Worker | undefined, cpu
     profile: prof,
     serverProfile,
     probes: after?.probes,
-    ctlCpu: after && before ? after.cpuMs - before.cpuMs : 0,
+    ctlCpu,
     serverCpu: sCpu,
     otherCores: others.otherCpuS / others.wallS,
     rssMiB: after?.rssMiB ?? 0,
@@ -389,7 +394,7 @@ async function main(): Promise<void> {
 
     // ------------------------------------------------------------ rate sweep, EndpointSlice controller only
     const rows: string[] = [];
-    for (const rate of SWEEP) rows.push(sweepRow(await churn('sweep', driver, ctl, serverCpu, rate, SWEEP_SECONDS, false)));
+    for (const rate of SWEEP) rows.push(sweepRow(await churn('sweep', driver, ctl, serverCpu, rate, SWEEP_SECONDS, flag('profile-sweep'))));
     sections.push(
       [
         `### 4. Rate sweep — EndpointSlice controller only, ${SWEEP_SECONDS} s per rate`,

@@ -17,6 +17,12 @@ export interface CachedObject {
   readonly key: string;
   readonly rv: number;
   readonly obj: KubeObject;
+  /**
+   * The stored text the object was decoded from: the registry's encoding of
+   * `obj` (JSON without resourceVersion), so an update can compare against it
+   * without encoding the current object again.
+   */
+  readonly value: string;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -58,7 +64,9 @@ function deepFreeze<T>(o: T): T {
 
 function decode(value: string, rv: number): KubeObject {
   const obj = JSON.parse(value) as KubeObject;
-  obj.metadata = { ...obj.metadata, resourceVersion: String(rv) };
+  // Fresh from the parse, so set in place (last key, as the encoding left it out).
+  if (obj.metadata && typeof obj.metadata === 'object') obj.metadata.resourceVersion = String(rv);
+  else obj.metadata = { resourceVersion: String(rv) };
   return deepFreeze(obj);
 }
 
@@ -87,7 +95,7 @@ export class Cacher {
   async start(): Promise<void> {
     const list = await this.store.list('/registry/');
     for (const kv of list.items) {
-      this.objects.set(kv.key, { key: kv.key, rv: kv.modRevision, obj: decode(kv.value, kv.modRevision) });
+      this.objects.set(kv.key, { key: kv.key, rv: kv.modRevision, obj: decode(kv.value, kv.modRevision), value: kv.value });
     }
     this.rev = list.revision;
     this.oldestRetained = list.revision;
@@ -192,7 +200,7 @@ export class Cacher {
       if (e.type === 'put') {
         const obj = decode(e.kv.value, e.kv.modRevision);
         if (!prev) this.sortedKeys = null;
-        this.objects.set(e.kv.key, { key: e.kv.key, rv: e.kv.modRevision, obj });
+        this.objects.set(e.kv.key, { key: e.kv.key, rv: e.kv.modRevision, obj, value: e.kv.value });
         ev = { type: prev ? 'MODIFIED' : 'ADDED', key: e.kv.key, rv: e.revision, obj, prev: prev?.obj };
       } else {
         if (!prev) continue;

@@ -127,7 +127,8 @@ export function send(res: ServerResponse, status: number, body: unknown, format:
     text = toYaml(typeof body === 'string' ? JSON.parse(body) : body);
     type = 'application/yaml';
   } else {
-    text = typeof body === 'string' ? body : JSON.stringify(body);
+    // A cached object (frozen) has its JSON already, shared with its watch events.
+    text = typeof body === 'string' ? body : body !== null && typeof body === 'object' && Object.isFrozen(body) ? jsonOf(body) : JSON.stringify(body);
     type = format === 'table' ? 'application/json;as=Table;v=v1;g=meta.k8s.io' : 'application/json';
   }
   res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(text) });
@@ -220,12 +221,13 @@ async function dispatch(ctx: HandlerContext, r: ResourceInfo, ns: string | undef
       const schema = schemaFor(r.group, r.version, r.kind);
       const dr = dryRun(q);
       let warnings: string[] = [];
+      // applyPatch copies the current object: the cached one is passed as is.
       const patched = await reg.guaranteedUpdate(r, ns, name!, { dryRun: dr, subresource: ri.subresource }, (cur) => {
         const next = applyPatch(ct, cur, body, { schema: schema ?? { type: 'object', properties: {} }, defs: definitions }) as KubeObject;
         const o = checkKind(r, next);
         warnings = fieldValidation(r, q, JSON.stringify(o), 'PatchOptions');
         return o;
-      });
+      }, false, false);
       return { status: 200, body: patched, warnings };
     }
     case 'delete': {
@@ -322,6 +324,29 @@ async function serveWatch(
 
   let headersSent = false;
   const table = format === 'table';
+  // Lines are sent once per turn of the event loop: under load the events of
+  // many writes go out as one chunk (one TLS record, one syscall) instead of
+  // one each; order is kept because every line goes through `lines`.
+  const lines: Buffer[] = [];
+  let queuedBytes = 0;
+  let flushQueued = false;
+  const flush = (): void => {
+    flushQueued = false;
+    if (lines.length && !closed && !res.destroyed) res.write(lines.length === 1 ? lines[0]! : Buffer.concat(lines));
+    lines.length = 0;
+    queuedBytes = 0;
+  };
+  const queue = (line: Buffer | string): void => {
+    const b = typeof line === 'string' ? Buffer.from(line) : line;
+    lines.push(b);
+    queuedBytes += b.length;
+    // A long initial list goes out in pieces, not as one huge buffer.
+    if (queuedBytes >= 256 * 1024) flush();
+    else if (!flushQueued) {
+      flushQueued = true;
+      setImmediate(flush);
+    }
+  };
   const write = (type: string, obj: KubeObject | object): void => {
     if (!headersSent) {
       res.writeHead(200, {
@@ -332,12 +357,12 @@ async function serveWatch(
       headersSent = true;
     }
     if (table && type !== 'BOOKMARK' && type !== 'ERROR') {
-      res.write(`{"type":"${type}","object":${JSON.stringify(tableOf(r, [obj as KubeObject], q, ctx.now(), undefined, sentHeader))}}\n`);
+      queue(`{"type":"${type}","object":${JSON.stringify(tableOf(r, [obj as KubeObject], q, ctx.now(), undefined, sentHeader))}}\n`);
       sentHeader = true;
     } else if (type === 'BOOKMARK' || type === 'ERROR') {
-      res.write(`{"type":"${type}","object":${JSON.stringify(obj)}}\n`);
+      queue(`{"type":"${type}","object":${JSON.stringify(obj)}}\n`);
     } else {
-      res.write(watchLine(type, obj));
+      queue(watchLine(type, obj));
     }
   };
   let sentHeader = false;
@@ -370,6 +395,7 @@ async function serveWatch(
     if (e instanceof ApiError && e.code === 410) {
       // A watch from a too-old RV answers 200 with an ERROR event (as Kubernetes does).
       write('ERROR', e.status);
+      flush();
       res.end();
       return;
     }
@@ -398,7 +424,7 @@ async function serveWatch(
       for (const t of timers) clearInterval(t);
       resolve();
     };
-    if (timeout > 0) timers.push(setTimeout(() => { finish(); res.end(); }, timeout * 1000));
+    if (timeout > 0) timers.push(setTimeout(() => { flush(); finish(); res.end(); }, timeout * 1000));
     res.on('close', finish);
     req.socket.on('close', finish);
   });

@@ -53,9 +53,27 @@ export interface RegistryDeps {
 }
 
 const NAMESPACE = findResource('', 'v1', 'namespaces')!;
+const OBJECT_PROTO = Object.prototype;
 
+/**
+ * A deep copy, as structuredClone makes it (undefined members and array
+ * holes kept), but for plain JSON-shaped data — all an API object is — a
+ * recursive copy is several times faster; anything else goes to
+ * structuredClone.
+ */
 function clone<T>(o: T): T {
-  return structuredClone(o) as T;
+  if (o === null || typeof o !== 'object') return o;
+  if (Array.isArray(o)) return (Object.getPrototypeOf(o) === Array.prototype ? o.map(clone) : structuredClone(o)) as T;
+  const proto = Object.getPrototypeOf(o) as unknown;
+  if (proto !== OBJECT_PROTO && proto !== null) return structuredClone(o);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o)) {
+    const v = clone((o as Record<string, unknown>)[k]);
+    // A "__proto__" member (JSON.parse makes it an own property) stays one.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[k] = v;
+  }
+  return out as T;
 }
 
 function rfc3339(d: Date): string {
@@ -79,6 +97,7 @@ function encode(obj: KubeObject): string {
 
 /** Does anything besides metadata and status differ? (generation bump rule). */
 function specChanged(a: KubeObject, b: KubeObject): boolean {
+  if (plainObject(a) && plainObject(b)) return !sameJsonMembers(a, b, (k) => k !== 'metadata' && k !== 'status');
   const strip = (o: KubeObject) => {
     const { metadata: _m, status: _s, ...rest } = o;
     void _m;
@@ -86,6 +105,53 @@ function specChanged(a: KubeObject, b: KubeObject): boolean {
     return JSON.stringify(rest);
   };
   return strip(a) !== strip(b);
+}
+
+/** A plain object (no toJSON, ordinary prototype): JSON.stringify walks its own keys. */
+function plainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return (proto === OBJECT_PROTO || proto === null) && typeof (v as { toJSON?: unknown }).toJSON !== 'function';
+}
+
+function plainArray(v: unknown): v is unknown[] {
+  return Array.isArray(v) && Object.getPrototypeOf(v) === Array.prototype && typeof (v as { toJSON?: unknown }).toJSON !== 'function';
+}
+
+/** Members JSON.stringify leaves out of an object (and writes as null in an array). */
+function omitted(v: unknown): boolean {
+  return v === undefined || typeof v === 'function' || typeof v === 'symbol';
+}
+
+/**
+ * JSON.stringify(a) === JSON.stringify(b), without building either string:
+ * the same keys in the same order (members JSON leaves out skipped), the
+ * same values. Anything that is not plain data falls back to comparing the
+ * text of that value, so the answer is always the text comparison's.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (plainArray(a) && plainArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      const x = omitted(a[i]) ? null : a[i];
+      const y = omitted(b[i]) ? null : b[i];
+      if (!sameJson(x, y)) return false;
+    }
+    return true;
+  }
+  if (plainObject(a) && plainObject(b)) return sameJsonMembers(a, b, () => true);
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function sameJsonMembers(a: Record<string, unknown>, b: Record<string, unknown>, use: (k: string) => boolean): boolean {
+  const ka = Object.keys(a).filter((k) => use(k) && !omitted(a[k]));
+  const kb = Object.keys(b).filter((k) => use(k) && !omitted(b[k]));
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i] !== kb[i] || !sameJson(a[ka[i]!], b[kb[i]!])) return false;
+  }
+  return true;
 }
 
 export class Registry {
@@ -177,11 +243,12 @@ export class Registry {
     if (r.namespaced) this.checkNamespaceAcceptsCreates(r, ns!);
     const key = storageKey(r, ns, meta.name!);
     if (this.cacher.get(key)) throw alreadyExists(r, meta.name!);
-    // Admission (allocation) ops race with other writers; a lost race is retried.
-    const pristine = clone(obj);
+    // Admission (allocation) ops race with other writers; a lost race is
+    // retried from the unadmitted object, so hooks get a copy of it.
+    const admit = this.hooksHandle(r);
     for (let attempt = 0; ; attempt++) {
-      const candidate = clone(pristine);
-      const extra = (await this.hooks.onCreate?.(r, candidate)) ?? [];
+      const candidate = admit ? clone(obj) : obj;
+      const extra = admit ? ((await this.hooks.onCreate?.(r, candidate)) ?? []) : [];
       if (opts.dryRun) return candidate;
       try {
         const res = await this.commit(r, meta.name!, [{ type: 'create', key, value: encode(candidate) }, ...extra]);
@@ -211,27 +278,29 @@ export class Registry {
    * stale); without one the update is unconditional.
    */
   async update(r: ResourceInfo, ns: string | undefined, name: string, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
-    const body = clone(input);
-    const wantRv = body.metadata?.resourceVersion;
+    const wantRv = input.metadata?.resourceVersion;
     if (r.allowCreateOnUpdate && !this.cacher.get(storageKey(r, ns, name))) {
-      body.metadata = { ...body.metadata, name };
       try {
-        return await this.create(r, ns, body, opts);
+        // create copies its input.
+        return await this.create(r, ns, { ...input, metadata: { ...input.metadata, name } }, opts);
       } catch (e) {
         if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
         // Lost a race with another creator: fall through to a normal update.
       }
     }
+    // Each attempt starts from a fresh copy of the body (the update rules mutate it).
     return this.guaranteedUpdate(r, ns, name, opts, (cur) => {
       if (wantRv && wantRv !== cur.metadata.resourceVersion) throw conflict(r, name, OBJECT_MODIFIED);
-      return clone(body);
-    }, Boolean(wantRv));
+      return clone(input);
+    }, Boolean(wantRv), false);
   }
 
   /**
    * Read-modify-write with retries on storage conflicts (GuaranteedUpdate).
    * `mutate` gets a mutable copy of the current object and returns the new
-   * object. With `strictRv`, a storage conflict is reported instead of retried.
+   * object; with `copyCur` false it gets the cached (frozen) object itself and
+   * must return a new one (a patch, which copies as it applies). With
+   * `strictRv`, a storage conflict is reported instead of retried.
    */
   async guaranteedUpdate(
     r: ResourceInfo,
@@ -240,24 +309,26 @@ export class Registry {
     opts: WriteOptions,
     mutate: (cur: KubeObject) => KubeObject,
     strictRv = false,
+    copyCur = true,
   ): Promise<KubeObject> {
     const key = storageKey(r, ns, name);
+    const admit = this.hooksHandle(r);
     for (let attempt = 0; ; attempt++) {
       const cached = this.cacher.get(key);
       if (!cached) throw notFound(r, name);
       const cur = cached.obj;
-      const next = mutate(clone(cur));
-      const prepared = this.prepareUpdate(r, ns, name, next, cur, opts);
-      if (prepared === cur) return cur;
+      const next = mutate(copyCur ? clone(cur) : cur);
+      const update = this.prepareUpdate(r, ns, name, next, cached, opts, admit);
+      if (!update) return cur;
+      const prepared = update.obj;
       const deleteNow = this.readyToRemove(r, prepared);
-      const extra = deleteNow
-        ? ((await this.hooks.onDelete?.(r, cur)) ?? [])
-        : ((await this.hooks.onUpdate?.(r, prepared, cur)) ?? []);
+      const extra = !admit ? [] : deleteNow ? ((await this.hooks.onDelete?.(r, cur)) ?? []) : ((await this.hooks.onUpdate?.(r, prepared, cur)) ?? []);
       if (opts.dryRun) return prepared;
       try {
         const op: TxnOp = deleteNow
           ? { type: 'delete', key, expectedModRevision: cached.rv }
-          : { type: 'update', key, value: encode(prepared), expectedModRevision: cached.rv };
+          : // Admission may have changed the object after it was encoded.
+            { type: 'update', key, value: admit ? encode(prepared) : update.text, expectedModRevision: cached.rv };
         const res = await this.commit(r, name, [op, ...extra]);
         if (deleteNow) {
           await this.cacher.waitFor(res.revision);
@@ -274,8 +345,29 @@ export class Registry {
     }
   }
 
-  /** Applies the update rules; returns `cur` itself when nothing changes. */
-  private prepareUpdate(r: ResourceInfo, ns: string | undefined, name: string, next: KubeObject, cur: KubeObject, opts: WriteOptions): KubeObject {
+  /**
+   * Do admission hooks take part in writes of r? Hooks that do may mutate the
+   * object they get; for other resources they are not called at all.
+   */
+  private hooksHandle(r: ResourceInfo): boolean {
+    return this.hooks.handles?.(r) ?? true;
+  }
+
+  /**
+   * Applies the update rules; returns the new object and its encoding, or
+   * undefined when the update changes nothing. `next` may share (frozen)
+   * parts with the current object when admission does not take part.
+   */
+  private prepareUpdate(
+    r: ResourceInfo,
+    ns: string | undefined,
+    name: string,
+    next: KubeObject,
+    cached: CachedObject,
+    opts: WriteOptions,
+    admit: boolean,
+  ): { obj: KubeObject; text: string } | undefined {
+    const cur = cached.obj;
     const strategy = strategyFor(r);
     if (!next || typeof next !== 'object' || !next.metadata || typeof next.metadata !== 'object') {
       throw badRequest('the object provided is missing metadata');
@@ -305,18 +397,20 @@ export class Registry {
 
     if (opts.subresource === 'status') {
       // The status endpoint changes status only (plus metadata labels/annotations).
-      const keep = clone(cur);
+      // Without admission nothing mutates the result, so it may share the
+      // unchanged (frozen) parts of the current object instead of copying them.
+      const keep = admit ? clone(cur) : { ...cur };
       keep.metadata = { ...cur.metadata, labels: meta.labels, annotations: meta.annotations };
       if (!keep.metadata.labels) delete keep.metadata.labels;
       if (!keep.metadata.annotations) delete keep.metadata.annotations;
       if (next['status'] === undefined) delete keep['status'];
       else keep['status'] = next['status'];
-      return this.finishUpdate(keep, cur);
+      return this.finishUpdate(keep, cached);
     }
     if (opts.subresource === 'finalize') {
       const keep = clone(cur);
       (keep as { spec?: unknown }).spec = (next as { spec?: unknown }).spec;
-      return this.finishUpdate(keep, cur);
+      return this.finishUpdate(keep, cached);
     }
     if (r.statusSubresource) {
       if (cur['status'] === undefined) delete next['status'];
@@ -336,12 +430,17 @@ export class Registry {
     meta.generation = (cur.metadata.generation ?? 1) + (specChanged(next, cur) ? 1 : 0);
     const errs = [...validateObjectMeta(meta, r.namespaced, strategy.nameRule), ...(strategy.validate?.(next) ?? []), ...(strategy.validateUpdate?.(next, cur) ?? [])];
     if (errs.length) throw invalid(r.kind, r.group, name, errs);
-    return this.finishUpdate(next, cur);
+    return this.finishUpdate(next, cached);
   }
 
-  /** Returns `cur` itself when the update changes nothing (no write, no new resourceVersion). */
-  private finishUpdate(next: KubeObject, cur: KubeObject): KubeObject {
-    return encode(next) === encode(cur) ? cur : next;
+  /**
+   * Undefined when the update changes nothing (no write, no new
+   * resourceVersion): the new encoding equals the stored one, which is the
+   * encoding of the cached object (see CachedObject.value).
+   */
+  private finishUpdate(next: KubeObject, cached: CachedObject): { obj: KubeObject; text: string } | undefined {
+    const text = encode(next);
+    return text === cached.value ? undefined : { obj: next, text };
   }
 
   /** An object marked for deletion whose finalizers are all gone is removed. */

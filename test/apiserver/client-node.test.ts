@@ -28,7 +28,7 @@ test('a client-node informer sees what kubectl does', async () => {
     await run(['label', 'service', 'a', 'color=blue']);
     await run(['delete', 'service', 'b']);
     const want = ['add kubernetes', 'add a', 'add b', 'update a {"app":"a","color":"blue"}', 'delete b'];
-    for (let i = 0; i < 100 && seen.length < want.length; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 600 && seen.length < want.length; i++) await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(seen, want);
     const cached = informer.list('default').map((s) => s.metadata!.name).sort();
     const listed = (await core.listNamespacedService({ namespace: 'default' })).items.map((s) => s.metadata!.name).sort();

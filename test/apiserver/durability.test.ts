@@ -23,10 +23,12 @@ async function startServerProcess(dir: string, port: number): Promise<ChildProce
   let err = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  for (let i = 0; i < 300 && !/ready/.test(out); i++) {
+  // Up to 60 s: a loaded machine starts a Node process slowly. A server that never got ready is killed, not orphaned.
+  for (let i = 0; i < 1200 && !/ready/.test(out); i++) {
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 50));
   }
+  if (!/ready/.test(out) && child.exitCode === null) child.kill('SIGKILL');
   assert.match(out, /ready/, `server did not start: ${err}`);
   return child;
 }

@@ -103,7 +103,7 @@ test('get -w sees ADDED, MODIFIED and DELETED', async () => {
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   const waitFor = async (re: RegExp) => {
-    for (let i = 0; i < 200 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 1200 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 50));
     assert.match(out, re);
   };
   try {

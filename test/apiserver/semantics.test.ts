@@ -55,7 +55,7 @@ function watch(path: string): { events: any[]; done: Promise<void>; stop: () => 
 }
 
 async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
+  for (let i = 0; i < 1200 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
   assert.ok(cond(), `timed out waiting for ${what}`);
 }
 
@@ -200,20 +200,20 @@ test('garbage collection: background, foreground and orphan propagation', async 
   await dependent('gc-bg-1', bg);
   await call('DELETE', '/api/v1/namespaces/default/services/gc-bg', { propagationPolicy: 'Background' });
   await api.server.settle();
-  for (let i = 0; i < 100 && (await slice('gc-bg-1')).status !== 404; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 1000 && (await slice('gc-bg-1')).status !== 404; i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal((await slice('gc-bg-1')).status, 404, 'background: dependent collected');
 
   const fg = await owner('gc-fg');
   await dependent('gc-fg-1', fg);
   await call('DELETE', '/api/v1/namespaces/default/services/gc-fg', { propagationPolicy: 'Foreground' });
-  for (let i = 0; i < 100 && (await call('GET', '/api/v1/namespaces/default/services/gc-fg')).status !== 404; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 1000 && (await call('GET', '/api/v1/namespaces/default/services/gc-fg')).status !== 404; i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal((await call('GET', '/api/v1/namespaces/default/services/gc-fg')).status, 404, 'foreground: owner goes after dependents');
   assert.equal((await slice('gc-fg-1')).status, 404);
 
   const or = await owner('gc-or');
   await dependent('gc-or-1', or);
   await call('DELETE', '/api/v1/namespaces/default/services/gc-or', { propagationPolicy: 'Orphan' });
-  for (let i = 0; i < 100 && (await call('GET', '/api/v1/namespaces/default/services/gc-or')).status !== 404; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 1000 && (await call('GET', '/api/v1/namespaces/default/services/gc-or')).status !== 404; i++) await new Promise((r) => setTimeout(r, 20));
   const orphan = await slice('gc-or-1');
   assert.equal(orphan.status, 200, 'orphan: dependent kept');
   assert.equal(orphan.body.metadata.ownerReferences, undefined, 'orphan: owner reference removed');
@@ -229,14 +229,14 @@ test('namespace deletion removes its objects, then the namespace; creates in it 
   const refused = await call('POST', '/api/v1/namespaces/doomed/services', svc('b'));
   assert.equal(refused.status, 403);
   assert.match(refused.body.message, /being terminated/);
-  for (let i = 0; i < 100 && (await call('GET', '/api/v1/namespaces/doomed/services/a')).status !== 404; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 1000 && (await call('GET', '/api/v1/namespaces/doomed/services/a')).status !== 404; i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal((await call('GET', '/api/v1/namespaces/doomed/services/a')).status, 404);
   // The pod is terminating gracefully; its node confirms.
   const p = await call('GET', '/api/v1/namespaces/doomed/pods/p');
   assert.ok(p.body.metadata.deletionTimestamp);
   assert.equal((await call('GET', '/api/v1/namespaces/doomed')).status, 200, 'namespace waits for the pod');
   await call('DELETE', '/api/v1/namespaces/doomed/pods/p', { gracePeriodSeconds: 0 });
-  for (let i = 0; i < 100 && (await call('GET', '/api/v1/namespaces/doomed')).status !== 404; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 1000 && (await call('GET', '/api/v1/namespaces/doomed')).status !== 404; i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal((await call('GET', '/api/v1/namespaces/doomed')).status, 404);
 });
 

@@ -205,7 +205,7 @@ test('endpoint controllers against the real API server and kubectl', { timeout: 
       return s.length > 0 && s.every((x) => x.endpoints.every((e) => e.hints === undefined)) && s.reduce((a, x) => a + x.endpoints.length, 0) === N ? s : undefined; // terminating pods included
     });
     let events: { reason?: string; message?: string; type?: string; involvedObject: { name?: string } }[] = [];
-    for (let i = 0; i < 100 && !events.some((e) => e.involvedObject.name === 'zonal'); i++) {
+    for (let i = 0; i < 400 && !events.some((e) => e.involvedObject.name === 'zonal'); i++) {
       events = (await client.list<import('../../src/api/types.ts').Event>(Resources.events, 'default')).items;
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -34,14 +34,19 @@ const BITS: Record<IPFamily, number> = { IPv4: 32, IPv6: 128 };
 function parseIPv4(s: string): bigint | undefined {
   const parts = s.split('.');
   if (parts.length !== 4) return undefined;
-  let v = 0n;
+  let v = 0;
   for (const p of parts) {
-    if (!/^[0-9]{1,3}$/.test(p)) return undefined;
-    const n = Number(p);
+    if (p.length < 1 || p.length > 3) return undefined;
+    let n = 0;
+    for (let i = 0; i < p.length; i++) {
+      const d = p.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return undefined;
+      n = n * 10 + d;
+    }
     if (n > 255) return undefined;
-    v = (v << 8n) | BigInt(n);
+    v = v * 256 + n;
   }
-  return v;
+  return BigInt(v);
 }
 
 function parseIPv6(s: string): bigint | undefined {
@@ -186,9 +191,19 @@ export function inAnyCIDR(ip: string, cidrs: readonly string[]): boolean {
   const p = parseIP(ip);
   if (!p) return false;
   return cidrs.some((c) => {
-    const pc = parseCIDR(c);
+    const pc = parsedCIDR(c);
     return pc !== undefined && cidrContains(pc, p);
   });
+}
+
+/** parseCIDR, remembered for the few configured ranges every endpoint address is checked against. */
+const cidrMemo = new Map<string, CIDR | undefined>();
+function parsedCIDR(c: string): CIDR | undefined {
+  if (cidrMemo.has(c)) return cidrMemo.get(c);
+  const pc = parseCIDR(c);
+  if (cidrMemo.size >= 1024) cidrMemo.clear();
+  cidrMemo.set(c, pc);
+  return pc;
 }
 
 // ------------------------------------------------------ Go net.IP predicates

@@ -85,6 +85,7 @@ export function serviceAdmission(config: ClusterNetworkConfig, cache: Allocation
     if (errs.length) throw invalid('Service', '', svc.metadata.name ?? '', errs);
   };
   return {
+    handles: isService,
     onCreate(r: ResourceInfo, obj: KubeObject): TxnOp[] {
       if (!isService(r)) return [];
       const svc = obj as Service;
@@ -111,6 +112,7 @@ export function serviceAdmission(config: ClusterNetworkConfig, cache: Allocation
 /** Runs several hook sets in order, concatenating their ops (for when more admission arrives). */
 export function combineAdmissionHooks(...all: AdmissionHooks[]): AdmissionHooks {
   return {
+    handles: (r) => all.some((h) => h.handles?.(r) ?? true),
     async onCreate(r, obj) {
       const ops: TxnOp[] = [];
       for (const h of all) ops.push(...((await h.onCreate?.(r, obj)) ?? []));

@@ -21,6 +21,12 @@ function resourceOfKey(key: string): ResourceInfo | undefined {
   return RESOURCES.find((r) => (r.group || 'core') === g && r.resource === res);
 }
 
+function sameOwners(a: KubeObject, b: KubeObject): boolean {
+  const x = a.metadata.ownerReferences ?? [];
+  const y = b.metadata.ownerReferences ?? [];
+  return x.length === y.length && x.every((o, i) => o.uid === y[i]!.uid);
+}
+
 export class GarbageCollector {
   /** owner uid → dependent keys */
   private readonly dependents = new Map<string, Set<string>>();
@@ -38,13 +44,16 @@ export class GarbageCollector {
     this.unsubscribe = this.reg.cacher.watch('/registry/', this.reg.cacher.revision, {
       onEvent: (ev) => {
         this.index(ev.key, ev.prev, ev.type === 'DELETED' ? undefined : ev.obj);
-        this.queue.add(ev.key);
+        // reconcile has nothing to do for an object that is gone, or has no
+        // owners and is not being deleted (most writes: e.g. pod status).
+        if (ev.type !== 'DELETED' && (ev.obj.metadata.ownerReferences?.length || ev.obj.metadata.deletionTimestamp)) this.queue.add(ev.key);
         const uid = ev.obj.metadata.uid;
         if (uid) for (const d of this.dependents.get(uid) ?? []) this.queue.add(d);
-        // A dependent changed or went: its owners may be waiting for it (foreground).
+        // A dependent changed or went: its owners may be waiting for it
+        // (foreground, orphan), which only an owner being deleted does.
         for (const o of [...(ev.obj.metadata.ownerReferences ?? []), ...(ev.prev?.metadata.ownerReferences ?? [])]) {
           const ownerKey = this.uidToKey.get(o.uid);
-          if (ownerKey) this.queue.add(ownerKey);
+          if (ownerKey && this.reg.cacher.get(ownerKey)?.obj.metadata.deletionTimestamp) this.queue.add(ownerKey);
         }
       },
     });
@@ -61,6 +70,8 @@ export class GarbageCollector {
   }
 
   private index(key: string, prev: KubeObject | undefined, obj: KubeObject | undefined): void {
+    // Same object, same owners (most updates): the index would not change.
+    if (prev && obj && prev.metadata.uid === obj.metadata.uid && sameOwners(prev, obj)) return;
     for (const o of prev?.metadata.ownerReferences ?? []) this.dependents.get(o.uid)?.delete(key);
     if (prev?.metadata.uid && !obj) this.uidToKey.delete(prev.metadata.uid);
     if (obj?.metadata.uid) this.uidToKey.set(obj.metadata.uid, key);
