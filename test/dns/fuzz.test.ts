@@ -230,7 +230,9 @@ test(`fuzz (seed ${SEED}): ${UDP_PACKETS} packets over UDP and ${TCP_FRAMES} TCP
 
   // Still answers correctly.
   const sample = CASES.filter((x) => x.wire && !x.opts);
-  const results = await Promise.all(sample.map((c) => dig(addr, c.q[0], c.q[1])));
+  // A few digs at a time: dozens of dig processes at once only measure the machine.
+  const results: Awaited<ReturnType<typeof dig>>[] = [];
+  for (let i = 0; i < sample.length; i += 6) results.push(...(await Promise.all(sample.slice(i, i + 6).map((c) => dig(addr, c.q[0], c.q[1])))));
   sample.forEach((c, i) => assert.deepEqual(diff(c, results[i], c.q[0].replace(/\.$/, '')), [], `${c.name}\n${results[i].raw}`));
   const fwd = readResponse(await udpQuery(addr, queryPacket('example.com', 'A')));
   assert.deepEqual(fwd.answer, ['example.com A 93.184.216.34']);

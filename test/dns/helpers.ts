@@ -144,7 +144,7 @@ export interface DigResult extends Got {
 
 /** Runs Debian's dig and parses its output into the table's shape. */
 export function dig(server: { host: string; port: number }, name: string, type: string, extra: string[] = []): Promise<DigResult> {
-  const args = [`@${server.host}`, '-p', String(server.port), name, type, '+norecurse', '+nocookie', '+time=3', '+tries=1', ...extra];
+  const args = [`@${server.host}`, '-p', String(server.port), name, type, '+norecurse', '+nocookie', '+time=3', '+tries=3', ...extra];
   return new Promise((resolvePromise, reject) => {
     execFile('dig', args, { maxBuffer: 16 << 20 }, (err, stdout) => {
       if (err && !stdout) return reject(err);
