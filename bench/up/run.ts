@@ -221,13 +221,15 @@ async function main(): Promise<void> {
         podProcs++;
       } else sbKiB += rssKiB(p);
     }
-    // Adopted pods (started by an earlier `up`) are no longer in this tree: count them by their shim.
+    // Adopted pods (started by an earlier `up`) are no longer in this tree: find their shims, count them and their children.
     for (const d of readdirSync('/proc')) {
       if (!/^\d+$/.test(d) || pids.includes(Number(d))) continue;
       const c = cmdline(Number(d));
       if (c.includes(dir) && /sb-shim/.test(c)) {
-        podKiB += rssKiB(Number(d));
-        podProcs++;
+        for (const p of tree(Number(d))) {
+          podKiB += rssKiB(p);
+          podProcs++;
+        }
       }
     }
     const etcd = await etcdBaseline();

@@ -90,7 +90,8 @@ test('startProcess: own process group, output to the log file, exit status throu
     const k = startProcess({ argv: ['/bin/sleep', '30'], env: {}, cwd: dir, logPath: join(dir, 'log2'), exitFile: join(dir, 'exit2') });
     // Signal once the command runs (a TERM that reaches the shim before it forked is trapped and lost; SIGKILL after the grace covers that).
     const { readdirSync } = await import('node:fs');
-    for (let i = 0; i < 200; i++) {
+    let running = false;
+    for (let i = 0; i < 2000 && !running; i++) {
       const kids = readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== k.pid).some((d) => {
         try {
           const st = readFileSync(`/proc/${d}/stat`, 'utf8');
@@ -99,9 +100,10 @@ test('startProcess: own process group, output to the log file, exit status throu
           return false;
         }
       });
-      if (kids) break;
-      await new Promise((r) => setTimeout(r, 10));
+      if (kids) running = true;
+      else await new Promise((r) => setTimeout(r, 10));
     }
+    assert.ok(running, 'the command started under the shim');
     assert.equal(k.signal('SIGTERM'), true);
     assert.equal((await k.exited).exitCode, 143, 'SIGTERM: 128 + 15');
     assert.throws(() => startProcess({ argv: ['/bin/true'], env: {}, cwd: join(dir, 'nope'), logPath: join(dir, 'l'), exitFile: join(dir, 'e') }), /chdir to cwd/);
