@@ -106,14 +106,14 @@ test('changes show up: create → resolvable, endpoint not ready → leaves the 
   await until(async () => (await code(r.resolve4(name))) === 'OK', `${name} resolvable`, 15_000, 2);
   assert.deepEqual((await r.resolve4(name)).sort(), ['127.244.9.1', '127.244.9.2']);
   await cluster.client.update(Resources.endpointSlices, 'default', { ...created, endpoints: [created.endpoints[0], { ...created.endpoints[1], conditions: { ready: false } }] });
-  await until(async () => (await r.resolve4(name)).length === 1, 'the not-ready endpoint leaves', 5000, 2);
+  await until(async () => (await r.resolve4(name)).length === 1, 'the not-ready endpoint leaves', 20_000, 2);
   assert.deepEqual(await r.resolve4(name), ['127.244.9.1']);
   assert.equal(await code(r.resolve4(`127-244-9-2.late.default.svc.cluster.local`)), 'ENOTFOUND');
   await cluster.client.delete(Resources.services, 'default', 'late');
-  await until(async () => (await code(r.resolve4(name))) === 'ENOTFOUND', `${name} gone`, 5000, 2);
+  await until(async () => (await code(r.resolve4(name))) === 'ENOTFOUND', `${name} gone`, 20_000, 2);
   // A ClusterIP Service appears with its VIP even before it has endpoints.
   await cluster.client.create<Service>(Resources.services, 'default', clusterIP('default', 'late-vip', '127.96.0.99', [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 80 }]));
-  await until(async () => (await code(r.resolve4('late-vip.default.svc.cluster.local'))) === 'OK', 'late-vip resolvable', 5000, 2);
+  await until(async () => (await code(r.resolve4('late-vip.default.svc.cluster.local'))) === 'OK', 'late-vip resolvable', 20_000, 2);
   assert.deepEqual(await r.reverse('127.96.0.99'), ['late-vip.default.svc.cluster.local']);
   await cluster.client.delete(Resources.services, 'default', 'late-vip');
 });
@@ -123,7 +123,7 @@ test('a 1,000-endpoint headless Service: TC over UDP, the full answer over TCP (
   const eps = Array.from({ length: 1000 }, (_, i) => ({ ip: `127.244.${100 + Math.floor(i / 250)}.${(i % 250) + 1}` }));
   await cluster.client.create(Resources.endpointSlices, 'default', slice('default', 'big', 'a', eps, [{ name: 'http', port: 80 }]));
   const name = 'big.default.svc.cluster.local';
-  await until(async () => readResponse(await tcpQuery(addr, queryPacket(name, 'A'))).answer.length === 1000, 'all 1000 endpoints visible', 5000, 10);
+  await until(async () => readResponse(await tcpQuery(addr, queryPacket(name, 'A'))).answer.length === 1000, 'all 1000 endpoints visible', 20_000, 10);
   const udp = readResponse(await udpQuery(addr, queryPacket(name, 'A', 'IN', { edns: 1232 })));
   assert.equal(udp.tc, true);
   assert.equal(udp.answer.length, 0);

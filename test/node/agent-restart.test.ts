@@ -96,7 +96,7 @@ test('kill -9 of the agent: pods keep running; node NotReady and pods not Ready;
     const n = await env.client.get<Node>(Resources.nodes, undefined, 'worker');
     return ((n.spec?.taints ?? []) as { key: string }[]).some((t) => t.key === 'node.kubernetes.io/unreachable');
   }, 3000);
-  for (const name of ['stay', 'probed']) await waitFor(`${name} not Ready`, async () => condition(await env.pod(name), 'Ready') === 'False', 5000);
+  for (const name of ['stay', 'probed']) await waitFor(`${name} not Ready`, async () => condition(await env.pod(name), 'Ready') === 'False', 20_000);
   // The Service stops sending traffic there, though the process still runs.
   await stayEndpoint({ ready: false, serving: false, terminating: false });
   const nodeEvents = (await env.client.list<Event>(Resources.events, 'default', { fieldSelector: 'involvedObject.name=stay' })).items;
@@ -118,7 +118,7 @@ test('kill -9 of the agent: pods keep running; node NotReady and pods not Ready;
     const n = await env.client.get<Node>(Resources.nodes, undefined, 'worker');
     return n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && !((n.spec?.taints ?? []) as unknown[]).length;
   }, 8000);
-  for (const name of ['stay', 'probed']) await waitFor(`${name} Ready again`, async () => isReady(await env.pod(name)), 8000);
+  for (const name of ['stay', 'probed']) await waitFor(`${name} Ready again`, async () => isReady(await env.pod(name)), 20_000);
   await stayEndpoint({ ready: true, serving: true, terminating: false });
   // Same processes, no duplicates.
   for (const name of ['stay', 'probed']) assert.deepEqual(groupsOf(name), before[name], `${name}: adopted, not restarted`);
@@ -126,8 +126,8 @@ test('kill -9 of the agent: pods keep running; node NotReady and pods not Ready;
   assert.equal(stay.status!.containerStatuses![0].restartCount, 0);
   assert.equal(stay.status!.podIP, ipBefore);
   // The deleted pod is terminated and its deletion confirmed; the force-deleted one's processes are gone.
-  await waitFor('deleted pod removed', async () => !(await env.pod('deleted')), 8000);
-  await waitFor('orphans killed', async () => !groupAlive([...before['deleted']][0]) && !groupAlive([...before['forced']][0]), 5000);
+  await waitFor('deleted pod removed', async () => !(await env.pod('deleted')), 20_000);
+  await waitFor('orphans killed', async () => !groupAlive([...before['deleted']][0]) && !groupAlive([...before['forced']][0]), 20_000);
 
   // A second restart leaves everything as it is too.
   a2.child.kill('SIGKILL');

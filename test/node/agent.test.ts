@@ -53,7 +53,7 @@ describe('node registration', () => {
     const r1 = (await env.client.get<Lease>(Resources.leases, 'kube-node-lease', 'node1')).spec!;
     assert.equal(r1.holderIdentity, 'node1');
     assert.equal(r1.leaseDurationSeconds, 40);
-    await waitFor('lease renewal', async () => (await env.client.get<Lease>(Resources.leases, 'kube-node-lease', 'node1')).spec!.renewTime !== r1.renewTime, 3000);
+    await waitFor('lease renewal', async () => (await env.client.get<Lease>(Resources.leases, 'kube-node-lease', 'node1')).spec!.renewTime !== r1.renewTime, 20_000);
     const out = await env.api.kubectl(['get', 'nodes']);
     assert.match(out.stdout, /node1\s+Ready\s+<none>\s+\S+\s+v1\.33\.0/);
   });

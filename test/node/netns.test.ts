@@ -106,7 +106,7 @@ test('netns mode: pods bind 0.0.0.0:8080 in their own namespaces, answer at thei
   await waitFor('pods gone', async () => !(await env.pod('pa')) && !(await env.pod('pb')), 10_000);
   assert.deepEqual(netnsList(), []);
   assert.deepEqual(existsSync('/etc/netns') ? readdirSync('/etc/netns').filter((e) => e.startsWith(`${prefix}_`)) : [], []);
-  await waitFor('veths gone', () => veths.every((v) => !existsSync(`/sys/class/net/${v}`)), 5000);
+  await waitFor('veths gone', () => veths.every((v) => !existsSync(`/sys/class/net/${v}`)), 20_000);
   for (const g of groups) assert.equal(groupAlive(g[0]), false);
   await agent.drain();
   assert.equal(existsSync(`/sys/class/net/${names.bridge}`), false, 'bridge removed by drain');

@@ -96,9 +96,9 @@ test('controller: Lease stops → NotReady, taints, pod Ready=False + event; Lea
     assert.equal((await env.client.get<Node>(Resources.nodes, undefined, 'manual')).status!.conditions![0].status, 'True');
     clearInterval(renew);
     const stoppedAt = Date.now();
-    await waitFor('Unknown', async () => (await env.client.get<Node>(Resources.nodes, undefined, 'manual')).status!.conditions!.find((c) => c.type === 'Ready')!.status === 'Unknown', 5000);
+    await waitFor('Unknown', async () => (await env.client.get<Node>(Resources.nodes, undefined, 'manual')).status!.conditions!.find((c) => c.type === 'Ready')!.status === 'Unknown', 20_000);
     assert.ok(Date.now() - stoppedAt >= 900, 'after the grace period');
-    await waitFor('pod not Ready', async () => condition(await env.pod('on-manual'), 'Ready') === 'False', 3000);
+    await waitFor('pod not Ready', async () => condition(await env.pod('on-manual'), 'Ready') === 'False', 20_000);
     const tainted = await waitFor('taints', async () => {
       const n = await env.client.get<Node>(Resources.nodes, undefined, 'manual');
       return ((n.spec?.taints ?? []) as { key: string }[]).length === 2 ? n : undefined;
@@ -107,7 +107,7 @@ test('controller: Lease stops → NotReady, taints, pod Ready=False + event; Lea
     void pod;
     // The kubelet comes back: heartbeat and Ready.
     await env.client.patch(Resources.nodes, undefined, 'manual', { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now(), lastTransitionTime: now() }] } }, 'strategic', 'status');
-    await waitFor('taints removed', async () => ((await env.client.get<Node>(Resources.nodes, undefined, 'manual')).spec?.taints ?? []).length === 0, 3000);
+    await waitFor('taints removed', async () => ((await env.client.get<Node>(Resources.nodes, undefined, 'manual')).spec?.taints ?? []).length === 0, 20_000);
   } finally {
     ctl.stop();
   }

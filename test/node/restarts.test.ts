@@ -123,7 +123,7 @@ describe('graceful deletion', () => {
     const preStopAt = Number(/prestop (\d+)/.exec(readFileSync(marks, 'utf8'))![1]);
     assert.ok(preStopAt >= t0 && preStopAt <= termAt, `preStop ${preStopAt - t0} ms, SIGTERM ${termAt - t0} ms after the delete`);
     assert.ok(termAt - preStopAt >= 400, 'SIGTERM only after preStop finished');
-    await waitFor('graceful deleted', async () => !(await env.pod('graceful')), 8000);
+    await waitFor('graceful deleted', async () => !(await env.pod('graceful')), 20_000);
     const gone = Date.now() - t0;
     assert.ok(gone >= 2000, `deleted after ${gone} ms (grace 2 s)`);
     w.stop();

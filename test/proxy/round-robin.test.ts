@@ -59,7 +59,7 @@ test('ClientIP affinity: each 127.x client address keeps its pod within the time
   assert.equal(await ask(c.vip(21), 80, { localAddress: `127.1.${B}.78` }), other);
   // Affinity is refreshed by every new connection (iptables `recent --rcheck --seconds`), so wait out a full timeout of silence.
   const last = Date.now();
-  await until(() => Date.now() - last > 1100, 'affinity timeout elapsed', 3000, 50);
+  await until(() => Date.now() - last > 1100, 'affinity timeout elapsed', 20_000, 50);
   const after = await ask(c.vip(21), 80, { localAddress: src });
   assert.notEqual(after, first, 'after the timeout the rotation moves the client on');
 });
