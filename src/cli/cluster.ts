@@ -5,7 +5,7 @@
  * cluster's own processes, started by `create`.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { ClusterError, createCluster, deleteCluster, listClusters, runClusterControlPlane, runClusterNode, SERVICE_CIDR, CLUSTER_CIDR, LB_POOL } from '../cluster/index.ts';
+import { ClusterError, createCluster, deleteCluster, listClusters, runClusterControlPlane, runClusterNode, SERVICE_CIDR, CLUSTER_CIDR, SERVICE_CIDR6, CLUSTER_CIDR6, LB_POOL } from '../cluster/index.ts';
 
 function fail(e: unknown): never {
   process.stderr.write(`switchboard cluster: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -56,9 +56,9 @@ export function registerClusterCommand(program: Command): void {
           `switchboard cluster: ${name} ready in ${seconds.toFixed(1)} s — ${plan.nodes.length} node${plan.nodes.length === 1 ? '' : 's'}, data plane ${plan.spec.dataplane}`,
           `  API server:  ${state.apiServer}   (underlay ${plan.bridge} ${plan.subnet})`,
           `  DNS:         kube-dns 10.96.0.10 → ${plan.gateway}:53`,
-          `  services:    ${SERVICE_CIDR}   pods: ${CLUSTER_CIDR}   LoadBalancer IPs: ${LB_POOL} (routed via ${plan.nodes[0]!.nodeName})`,
-          ...plan.nodes.map((n) => `  node:        ${n.nodeName}  netns ${n.netns}  ${n.ip}  pods ${n.podCIDR}${n.zone ? `  zone ${n.zone}` : ''}`),
-          `  client:      netns ${plan.client.netns}  ${plan.client.ip}  (e.g. ip netns exec ${plan.client.netns} curl http://CLUSTER-IP/)`,
+          `  services:    ${SERVICE_CIDR}${plan.gateway6 ? `,${SERVICE_CIDR6}` : ''}   pods: ${CLUSTER_CIDR}${plan.gateway6 ? `,${CLUSTER_CIDR6}` : ''}   LoadBalancer IPs: ${LB_POOL} (routed via ${plan.nodes[0]!.nodeName})`,
+          ...plan.nodes.map((n) => `  node:        ${n.nodeName}  netns ${n.netns}  ${n.ip}${n.ip6 ? ` ${n.ip6}` : ''}  pods ${n.podCIDR}${n.podCIDR6 ? ` ${n.podCIDR6}` : ''}${n.zone ? `  zone ${n.zone}` : ''}`),
+          `  client:      netns ${plan.client.netns}  ${plan.client.ip}${plan.client.ip6 ? ` ${plan.client.ip6}` : ''}  (e.g. ip netns exec ${plan.client.netns} curl http://CLUSTER-IP/)`,
           `  kubeconfig:  ${state.kubeconfig}`,
           `  export KUBECONFIG=${state.kubeconfig}`,
           `  delete with: switchboard cluster delete ${name}`,

@@ -44,10 +44,11 @@ export function createOptionsError(o: CreateOptions): string | undefined {
   if (o.dataplane === 'ipvs') return unsupportedModeReason('ipvs');
   if (!['userspace', 'nftables', 'iptables'].includes(o.dataplane)) return `unknown data plane "${o.dataplane}": use userspace, nftables or iptables`;
   if (o.dataplane !== 'userspace' && !kernelModeBuilt(o.dataplane)) return `data plane "${o.dataplane}" is not built yet in this copy (src/proxy/${o.dataplane} is missing); use --dataplane userspace`;
-  if (o.ipFamily === 'ipv6' || o.ipFamily === 'dual') {
-    return `--ip-family ${o.ipFamily} is not supported yet: the node agent's netns mode gives pods IPv4 addresses only; use --ip-family ipv4`;
+  if (o.ipFamily === 'ipv6') {
+    return '--ip-family ipv6 is not supported: the node agent allocates pod addresses from an IPv4 block, so pods have IPv4 addresses only or, dual-stack, an IPv6 address paired with each; use --ip-family dual or ipv4';
   }
-  if (o.ipFamily !== 'ipv4') return `unknown --ip-family "${o.ipFamily}": use ipv4, ipv6 or dual`;
+  if (o.ipFamily === 'dual' && o.dataplane === 'userspace') return '--ip-family dual needs a kernel data plane (nftables or iptables): in userspace mode the local service route and the LoadBalancer addresses are IPv4 only';
+  if (o.ipFamily !== 'ipv4' && o.ipFamily !== 'dual') return `unknown --ip-family "${o.ipFamily}": use ipv4, ipv6 or dual`;
   return undefined;
 }
 

@@ -23,7 +23,8 @@ import { runControllerManager } from '../cli/controller-manager.ts';
 import { runDns } from '../cli/dns.ts';
 import { runAgent } from '../cli/agent.ts';
 import { runProxy } from '../cli/proxy.ts';
-import { API_PORT, CLUSTER_CIDR, LB_POOL, planCluster } from './plan.ts';
+import type { IPFamily } from '../proxy/index.ts';
+import { API_PORT, CLUSTER_CIDR, CLUSTER_CIDR6, LB_POOL, planCluster } from './plan.ts';
 import { pointKubeDnsAt } from './kube-dns.ts';
 import { readState } from './state.ts';
 
@@ -61,7 +62,8 @@ export async function runClusterControlPlane(dataDir: string): Promise<void> {
     rmSync(ready, { force: true });
     for (const s of stops) await s();
   });
-  const network = { ...kernelNetworkConfig(), apiServerIPs: [plan.gateway] };
+  // Dual-stack: --service-cluster-ip-range=10.96.0.0/16,fd00:10:96::/112 (IPv4 primary).
+  const network = { ...kernelNetworkConfig({ dualStack: plan.spec.ipFamily === 'dual' }), apiServerIPs: [plan.gateway] };
   const api = await runApiServer({ dataDir, port: API_PORT, host: plan.gateway, storage: 'sqlite', banner: 'up', network });
   stops.unshift(api.stop);
   log(`API server ready at ${api.url}`);
@@ -84,6 +86,17 @@ export async function runClusterControlPlane(dataDir: string): Promise<void> {
   writeFileSync(ready, `${process.pid}\n`);
 }
 
+/**
+ * The proxies' --sync-period (periodic full resync that repairs drift):
+ * kube-proxy's default 30 s unless SWITCHBOARD_CLUSTER_SYNC_PERIOD_MS, read
+ * from the environment of `cluster create` (inherited by the node processes),
+ * says otherwise; tests use a few seconds so drift repair is quick to see.
+ */
+export function proxySyncPeriodMs(env: NodeJS.ProcessEnv): number | undefined {
+  const v = Number(env['SWITCHBOARD_CLUSTER_SYNC_PERIOD_MS']);
+  return Number.isInteger(v) && v >= 1000 ? v : undefined;
+}
+
 export async function runClusterNode(dataDir: string, k: number): Promise<void> {
   const state = stateOrDie(dataDir);
   const plan = planCluster(state.spec);
@@ -104,12 +117,14 @@ export async function runClusterNode(dataDir: string, k: number): Promise<void> 
     dataDir: nodeDataDir(dataDir, k),
     handleSignals: false,
     banner: false,
-    agent: { nodeIP: node.ip, podCIDR: node.podCIDR, clusterCIDR: CLUSTER_CIDR, workingDir: state.workDir },
+    agent: { nodeIP: node.ip, podCIDR: node.podCIDR, ...(node.podCIDR6 ? { podCIDR6: node.podCIDR6 } : {}), clusterCIDR: CLUSTER_CIDR, workingDir: state.workDir },
     log,
   });
   stops.unshift(() => agent.stop());
   log(`agent ready: node ${agent.nodeName}, pods ${agent.podCIDR}`);
-  const proxy = await runProxy({ kubeconfig: state.kubeconfig, nodeName: node.nodeName, mode: plan.spec.dataplane, clusterCIDRs: [CLUSTER_CIDR], banner: false, log });
+  // Dual-stack: kube-proxy's --cluster-cidr=IPv4,IPv6; the kernel modes program both families (ip and ip6 tables).
+  const families = plan.spec.ipFamily === 'dual' ? { clusterCIDRs: [CLUSTER_CIDR, CLUSTER_CIDR6], ipFamilies: ['IPv4', 'IPv6'] as IPFamily[] } : { clusterCIDRs: [CLUSTER_CIDR] };
+  const proxy = await runProxy({ kubeconfig: state.kubeconfig, nodeName: node.nodeName, mode: plan.spec.dataplane, ...families, syncPeriodMs: proxySyncPeriodMs(process.env), banner: false, log });
   stops.unshift(() => proxy.stop());
   log(`proxy ready (${plan.spec.dataplane})`);
   writeFileSync(ready, `${process.pid}\n`);

@@ -28,6 +28,7 @@ export function run(file: string, args: readonly string[], input?: string): Prom
 const NODE_SYSCTLS = [
   'echo 1 > /proc/sys/net/ipv4/ip_forward',
   'echo 1 > /proc/sys/net/bridge/bridge-nf-call-iptables',
+  'echo 1 > /proc/sys/net/bridge/bridge-nf-call-ip6tables',
   '{ [ ! -e /proc/sys/net/ipv6 ] || echo 1 > /proc/sys/net/ipv6/conf/all/forwarding; }',
 ].join(' && ');
 

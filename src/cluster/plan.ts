@@ -15,6 +15,13 @@
  *                         LoadBalancer pool 10.250.0.0/24 via node1,
  *                         10.244.K.0/24 via node K (an outside router's view)
  *
+ * Dual-stack (--ip-family dual) adds, IPv4 staying primary: the underlay
+ * fd00:172:30:U::/64 (gateway ::1 on the bridge, node K ::(10+K), client
+ * ::250), each node's IPv6 pod range fd00:10:244:K::/64 routed via that node,
+ * and the IPv6 service range fd00:10:96::/112 routed from the client to node 1.
+ * Every IPv6 address is added `nodad` (Duplicate Address Detection would keep
+ * it unusable for the first second or two).
+ *
  * IF is NAME when it is short enough for Linux's 15-character interface names,
  * else a hash of it.
  */
@@ -22,6 +29,9 @@ import { createHash } from 'node:crypto';
 
 export const SERVICE_CIDR = '10.96.0.0/16';
 export const CLUSTER_CIDR = '10.244.0.0/16';
+/** Dual-stack: the IPv6 service and pod ranges (kernelNetworkConfig({ dualStack: true }) has the same). */
+export const SERVICE_CIDR6 = 'fd00:10:96::/112';
+export const CLUSTER_CIDR6 = 'fd00:10:244::/56';
 /**
  * LoadBalancer IPs (the LoadBalancer IP controller's pool). Routed, as a
  * router that learned the pool from the cluster would: the client namespace
@@ -56,6 +66,9 @@ export interface NodePlan {
   veth: string;
   ip: string;
   podCIDR: string;
+  /** Dual-stack: the node's IPv6 underlay address and pod range. */
+  ip6?: string;
+  podCIDR6?: string;
   zone?: string;
 }
 
@@ -65,8 +78,10 @@ export interface ClusterPlan {
   subnet: string;
   gateway: string;
   prefixLen: number;
+  /** Dual-stack: the IPv6 underlay's gateway (on the bridge); its prefix is /64. */
+  gateway6?: string;
   nodes: NodePlan[];
-  client: { netns: string; veth: string; ip: string };
+  client: { netns: string; veth: string; ip: string; ip6?: string };
   /** Every network namespace this cluster's own pods live in starts with one of these (the agents' naming: sb_NODE_…). */
   podNetnsPrefixes: string[];
 }
@@ -93,6 +108,8 @@ export function planCluster(spec: ClusterSpec): ClusterPlan {
   if (!Number.isInteger(spec.underlay) || spec.underlay < 0 || spec.underlay > 255) throw new Error(`underlay index ${spec.underlay} out of range`);
   const stem = interfaceStem(spec.name);
   const net = `${UNDERLAY_PREFIX}.${spec.underlay}`;
+  const dual = spec.ipFamily === 'dual';
+  const net6 = `fd00:172:30:${spec.underlay}:`;
   const nodes: NodePlan[] = [];
   for (let k = 1; k <= spec.nodes; k++) {
     const zone = spec.zones.length ? spec.zones[(k - 1) % spec.zones.length] : undefined;
@@ -103,6 +120,7 @@ export function planCluster(spec: ClusterSpec): ClusterPlan {
       veth: `sb-${stem}-${k}`,
       ip: `${net}.${10 + k}`,
       podCIDR: `10.244.${k}.0/24`,
+      ...(dual ? { ip6: `${net6}:${10 + k}`, podCIDR6: `fd00:10:244:${k}::/64` } : {}),
       ...(zone ? { zone } : {}),
     });
   }
@@ -112,8 +130,9 @@ export function planCluster(spec: ClusterSpec): ClusterPlan {
     subnet: `${net}.0/24`,
     gateway: `${net}.1`,
     prefixLen: 24,
+    ...(dual ? { gateway6: `${net6}:1` } : {}),
     nodes,
-    client: { netns: `sb-${spec.name}-client`, veth: `sb-${stem}-c`, ip: `${net}.250` },
+    client: { netns: `sb-${spec.name}-client`, veth: `sb-${stem}-c`, ip: `${net}.250`, ...(dual ? { ip6: `${net6}:250` } : {}) },
     podNetnsPrefixes: nodes.map((n) => `sb_${n.nodeName}_`),
   };
 }
@@ -121,6 +140,7 @@ export function planCluster(spec: ClusterSpec): ClusterPlan {
 /** `ip -batch` for the root namespace: the underlay bridge, every namespace and its veth. */
 export function renderRootBatch(p: ClusterPlan): string {
   const l = [`link add ${p.bridge} type bridge`, `addr add ${p.gateway}/${p.prefixLen} dev ${p.bridge}`, `link set ${p.bridge} up`];
+  if (p.gateway6) l.splice(2, 0, `addr add ${p.gateway6}/64 dev ${p.bridge} nodad`);
   for (const x of [...p.nodes, p.client]) {
     l.push(`netns add ${x.netns}`, `link add ${x.veth} type veth peer name eth0 netns ${x.netns}`, `link set ${x.veth} master ${p.bridge} up`);
   }
@@ -140,6 +160,10 @@ export function renderNodeBatch(p: ClusterPlan, k: number): string {
   const n = p.nodes[k - 1]!;
   const l = ['link set lo up', `addr add ${n.ip}/${p.prefixLen} dev eth0`, 'link set eth0 up', `route add default via ${p.gateway}`];
   for (const o of p.nodes) if (o.index !== k) l.push(`route add ${o.podCIDR} via ${o.ip}`);
+  if (n.ip6 && p.gateway6) {
+    l.push(`addr add ${n.ip6}/64 dev eth0 nodad`, `route add ::/0 via ${p.gateway6}`);
+    for (const o of p.nodes) if (o.index !== k && o.podCIDR6 && o.ip6) l.push(`route add ${o.podCIDR6} via ${o.ip6}`);
+  }
   if (p.spec.dataplane === 'userspace') {
     l.push(`route add local ${SERVICE_CIDR} dev lo table local`);
     // The userspace proxy serves an LB IP only where it is an address of the node (what an L2 announcer would add).
@@ -151,6 +175,11 @@ export function renderNodeBatch(p: ClusterPlan, k: number): string {
 export function renderClientBatch(p: ClusterPlan): string {
   const l = ['link set lo up', `addr add ${p.client.ip}/${p.prefixLen} dev eth0`, 'link set eth0 up', `route add ${SERVICE_CIDR} via ${p.nodes[0]!.ip}`, `route add ${LB_POOL} via ${p.nodes[0]!.ip}`];
   for (const n of p.nodes) l.push(`route add ${n.podCIDR} via ${n.ip}`);
+  if (p.client.ip6) {
+    const node1 = p.nodes[0]!;
+    l.push(`addr add ${p.client.ip6}/64 dev eth0 nodad`, `route add ${SERVICE_CIDR6} via ${node1.ip6}`);
+    for (const n of p.nodes) if (n.podCIDR6 && n.ip6) l.push(`route add ${n.podCIDR6} via ${n.ip6}`);
+  }
   return `${l.join('\n')}\n`;
 }
 
@@ -167,13 +196,13 @@ export const NODE_NFT_TABLE = 'switchboard-node';
  */
 export function renderNodeNftables(p: ClusterPlan, k: number): string {
   const n = p.nodes[k - 1]!;
-  return [
-    `table ip ${NODE_NFT_TABLE} {`,
+  const table = (family: 'ip' | 'ip6', podCIDR: string, clusterCIDR: string) => [
+    `table ${family} ${NODE_NFT_TABLE} {`,
     '  chain postrouting {',
     '    type nat hook postrouting priority srcnat + 10; policy accept;',
-    `    ip saddr ${n.podCIDR} ip daddr != ${CLUSTER_CIDR} oifname "eth0" masquerade`,
+    `    ${family} saddr ${podCIDR} ${family} daddr != ${clusterCIDR} oifname "eth0" masquerade`,
     '  }',
     '}',
-    '',
-  ].join('\n');
+  ];
+  return [...table('ip', n.podCIDR, CLUSTER_CIDR), ...(n.podCIDR6 ? table('ip6', n.podCIDR6, CLUSTER_CIDR6) : []), ''].join('\n');
 }

@@ -47,6 +47,11 @@ export interface AgentOptions {
   nodeIP?: string;
   /** This node's pod range; default: the Node's spec.podCIDR, else a free block of clusterCIDR claimed through the API. */
   podCIDR?: string;
+  /**
+   * Dual-stack (netns mode): this node's IPv6 pod range (e.g. fd00:10:244:1::/64), used when the Node's
+   * spec.podCIDRs has none; pods then get an address of each family and the Node's spec.podCIDRs lists both.
+   */
+  podCIDR6?: string;
   /** Default 127.244.0.0/16 (loopback) or 10.244.0.0/16 (netns). */
   clusterCIDR?: string;
   /** Size of a node's block (default 24). */
@@ -90,6 +95,8 @@ export interface Agent {
   readonly nodeName: string;
   readonly mode: AgentMode;
   readonly podCIDR: string;
+  /** spec.podCIDRs: [podCIDR], or [podCIDR, IPv6 range] when dual-stack. */
+  readonly podCIDRs: string[];
   readonly nodeIP: string;
   /** HTTPS port of the logs endpoint (Node.status.daemonEndpoints.kubeletEndpoint.Port). */
   readonly port: number;
@@ -270,8 +277,11 @@ export async function startAgent(client: RestClient, o: AgentOptions): Promise<A
     const h = blockHolder(podCIDR);
     throw new Error(`pod block ${podCIDR} of node ${nodeName} is in use on this host by node ${h?.node} of another cluster (pid ${h?.pid}, data ${h?.dataDir})`);
   }
+  const podCIDR6 = existing?.spec?.podCIDR ? existing.spec.podCIDRs?.find((c) => c.includes(':')) : o.podCIDR6;
+  if (podCIDR6 && mode !== 'netns') throw new Error('an IPv6 pod range needs netns mode');
+  const podCIDRs = podCIDR6 ? [podCIDR, podCIDR6] : [podCIDR];
   const names = runtimeNames(o.namePrefix ?? 'sb', nodeName);
-  const network: PodNetwork = mode === 'loopback' ? new LoopbackNetwork(podCIDR) : new NetnsNetwork(podCIDR, names, log);
+  const network: PodNetwork = mode === 'loopback' ? new LoopbackNetwork(podCIDR) : new NetnsNetwork(podCIDR, names, log, podCIDR6);
   await network.init();
 
   // HTTPS endpoint for logs.
@@ -304,6 +314,7 @@ export async function startAgent(client: RestClient, o: AgentOptions): Promise<A
     name: nodeName,
     labels,
     podCIDR,
+    ...(podCIDR6 ? { podCIDRs } : {}),
     internalIP: nodeIP,
     kubeletPort: server.port,
     maxPods,
@@ -339,7 +350,7 @@ export async function startAgent(client: RestClient, o: AgentOptions): Promise<A
     }
   }
   if (existing && lastNodeReport === 0) {
-    const spec = existing.spec?.podCIDR ? {} : { spec: { podCIDR, podCIDRs: [podCIDR] } };
+    const spec = existing.spec?.podCIDR ? {} : { spec: { podCIDR, podCIDRs } };
     existing = await client.patch<Node>(Resources.nodes, undefined, nodeName, { metadata: { labels }, ...spec }, 'merge');
     existing = await patchNodeStatus(existing);
   }
@@ -560,6 +571,7 @@ export async function startAgent(client: RestClient, o: AgentOptions): Promise<A
     nodeName,
     mode,
     podCIDR,
+    podCIDRs,
     nodeIP,
     port: server.port,
     done,

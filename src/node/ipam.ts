@@ -3,7 +3,14 @@
  * out of the cluster range, and pod addresses out of the node's block
  * (host-local IPAM style: round robin after the last address handed out, so
  * a released address is not reused at once). Pure.
+ *
+ * Dual-stack: a node may also have an IPv6 block (Node spec.podCIDRs[1]). A
+ * pod's IPv6 address is not allocated separately: it is the address at the
+ * same host offset in the IPv6 block as its IPv4 address in the IPv4 block
+ * (10.244.1.7 in 10.244.1.0/24 ↔ fd00:10:244:1::7 in fd00:10:244:1::/64), so
+ * the IPv4 allocator's bookkeeping covers both families.
  */
+import { formatIP, parseCIDR as parseAnyCidr } from '../api/validation/ip.ts';
 
 export interface Cidr {
   base: number;
@@ -129,4 +136,32 @@ export class PodAddressAllocator {
       /* not an address we handed out */
     }
   }
+}
+
+function ipv6Block(block6: string) {
+  const c = parseAnyCidr(block6);
+  if (!c || c.family !== 'IPv6') throw new Error(`not an IPv6 CIDR: "${block6}"`);
+  if (c.prefix > 120) throw new Error(`IPv6 pod block ${block6} is too small`);
+  return c;
+}
+
+/** The address at host offset `offset` of an IPv6 block (fd00:10:244:1::/64, 7 → fd00:10:244:1::7). */
+export function ipv6AtOffset(block6: string, offset: number): string {
+  const c = ipv6Block(block6);
+  return formatIP({ family: 'IPv6', value: c.base + BigInt(offset) });
+}
+
+/** The IPv6 gateway of a block (::1): the node bridge's IPv6 address in netns mode. */
+export function gateway6Of(block6: string): string {
+  return ipv6AtOffset(block6, 1);
+}
+
+/** The IPv6 prefix length of a block. */
+export function ipv6PrefixLen(block6: string): number {
+  return ipv6Block(block6).prefix;
+}
+
+/** A pod's IPv6 address: the host offset of its IPv4 address in `block4`, in `block6`. */
+export function pairedIPv6(block4: string, block6: string, ip4: string): string {
+  return ipv6AtOffset(block6, ipToInt(ip4) - parseCidr(block4).base);
 }

@@ -8,16 +8,25 @@
  * /etc/netns/NAME/{resolv.conf,hosts}, which `ip netns exec` mounts over /etc.
  * Teardown kills whatever still runs in the namespace, deletes it (the veth
  * goes with it) and its /etc/netns directory; it is idempotent.
+ *
+ * Dual-stack (netns mode, given an IPv6 block too): the bridge also gets the
+ * block's ::1, each pod eth0 its paired IPv6 address (see ipam.ts) and a
+ * default IPv6 route via ::1; the addresses are added `nodad` so Duplicate
+ * Address Detection does not hold them "tentative" (unusable) for a second or
+ * two — as the CNI bridge plugin, which sets accept_dad=0 in the pod. The
+ * sandbox's podIPs then list both, IPv4 (primary) first.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { PodAddressAllocator, gatewayOf, parseCidr } from './ipam.ts';
+import { PodAddressAllocator, gateway6Of, gatewayOf, ipv6PrefixLen, pairedIPv6, parseCidr } from './ipam.ts';
 import type { RuntimeNames } from './names.ts';
 import { IP_BIN } from './runtime.ts';
 
 export interface Sandbox {
   podIP: string;
+  /** Dual-stack: every address of the pod, primary (podIP) first; absent when podIP is the only one. */
+  podIPs?: string[];
   netns?: string;
   veth?: string;
 }
@@ -103,10 +112,13 @@ export class NetnsNetwork implements PodNetwork {
     readonly block: string,
     private readonly names: RuntimeNames,
     private readonly log: (l: string) => void = () => undefined,
+    /** Dual-stack: the node's IPv6 pod block (e.g. fd00:10:244:1::/64). */
+    readonly block6?: string,
   ) {
     this.ips = new PodAddressAllocator(block);
     this.prefixLen = parseCidr(block).prefix;
     this.gateway = gatewayOf(block);
+    if (block6) ipv6PrefixLen(block6);
   }
 
   async init(): Promise<void> {
@@ -118,6 +130,11 @@ export class NetnsNetwork implements PodNetwork {
     }
     const addrs = await run(IP_BIN, ['-4', '-o', 'addr', 'show', 'dev', br]);
     if (!addrs.includes(` ${this.gateway}/`)) await run(IP_BIN, ['addr', 'add', `${this.gateway}/${this.prefixLen}`, 'dev', br]);
+    if (this.block6) {
+      const gw6 = gateway6Of(this.block6);
+      const addrs6 = await run(IP_BIN, ['-6', '-o', 'addr', 'show', 'dev', br]);
+      if (!addrs6.includes(` ${gw6}/`)) await run(IP_BIN, ['addr', 'add', `${gw6}/${ipv6PrefixLen(this.block6)}`, 'dev', br, 'nodad']);
+    }
     await run(IP_BIN, ['link', 'set', br, 'up']);
   }
 
@@ -136,11 +153,14 @@ export class NetnsNetwork implements PodNetwork {
     const podIP = this.ips.allocate();
     const netns = this.names.netns(key.namespace, key.name, key.uid);
     const veth = this.names.veth(key.uid);
-    const s: Sandbox = { podIP, netns, veth };
+    const podIP6 = this.block6 ? pairedIPv6(this.block, this.block6, podIP) : undefined;
+    const s: Sandbox = podIP6 ? { podIP, podIPs: [podIP, podIP6], netns, veth } : { podIP, netns, veth };
     try {
       await mkdir(`/etc/netns/${netns}`, { recursive: true });
       if (dns) await writeFile(`/etc/netns/${netns}/resolv.conf`, resolvConf(dns));
-      await writeFile(`/etc/netns/${netns}/hosts`, `# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${podIP}\t${key.hostname}\n`);
+      // One line per pod IP, as the kubelet's managedHostsFileContent.
+      const own = (s.podIPs ?? [podIP]).map((ip) => `${ip}\t${key.hostname}\n`).join('');
+      await writeFile(`/etc/netns/${netns}/hosts`, `# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${own}`);
       // Two ip runs per pod: the namespace and the veth pair from the node's side, then the pod's side.
       // Hairpin on the bridge port, as the kubelet's hairpin-veth mode: a pod reaching itself through a Service's VIP
       // (DNAT back to its own address) gets the packet back out of the port it came in on.
@@ -149,7 +169,8 @@ export class NetnsNetwork implements PodNetwork {
         ['-batch', '-'],
         `netns add ${netns}\nlink add ${veth} type veth peer name eth0 netns ${netns}\nlink set ${veth} master ${this.names.bridge} up\nlink set ${veth} type bridge_slave hairpin on\n`,
       );
-      await run(IP_BIN, ['-n', netns, '-batch', '-'], `link set lo up\naddr add ${podIP}/${this.prefixLen} dev eth0\nlink set eth0 up\nroute add default via ${this.gateway}\n`);
+      const v6 = podIP6 && this.block6 ? `addr add ${podIP6}/${ipv6PrefixLen(this.block6)} dev eth0 nodad\nroute add ::/0 via ${gateway6Of(this.block6)}\n` : '';
+      await run(IP_BIN, ['-n', netns, '-batch', '-'], `link set lo up\naddr add ${podIP}/${this.prefixLen} dev eth0\nlink set eth0 up\nroute add default via ${this.gateway}\n${v6}`);
       return s;
     } catch (e) {
       await this.teardown(s).catch(() => undefined);

@@ -27,6 +27,8 @@ export interface NodePlanInput {
   name: string;
   labels: Record<string, string>;
   podCIDR: string;
+  /** Dual-stack: every pod range of the node, primary first (default [podCIDR]). */
+  podCIDRs?: string[];
   internalIP: string;
   kubeletPort: number;
   maxPods: number;
@@ -124,7 +126,7 @@ export function planNode(i: NodePlanInput): Node {
       labels: i.labels,
       annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
     },
-    spec: { podCIDR: i.podCIDR, podCIDRs: [i.podCIDR] },
+    spec: { podCIDR: i.podCIDR, podCIDRs: i.podCIDRs ?? [i.podCIDR] },
     status: planNodeStatus(i),
   };
 }

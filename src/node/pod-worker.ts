@@ -174,7 +174,7 @@ export class PodWorker {
     const podIP = this.sandbox?.podIP ?? this.record.podIP;
     const v: PodView = {
       sandboxReady: this.sandboxReady,
-      podIPs: podIP ? [podIP] : [],
+      podIPs: this.sandbox?.podIPs ?? (podIP ? [podIP] : []),
       hostIPs: this.ctx.hostIPs,
       startTime: this.record.startTime,
       init: this.inits.map((c) => c.view()),
@@ -373,7 +373,7 @@ export class PodWorker {
     base.set('HOSTNAME', String(this.pod.spec.hostname ?? this.pod.metadata.name));
     const built = buildContainerEnv(
       c.spec,
-      { pod: this.pod, podIPs: podIP ? [podIP] : [], hostIPs: this.ctx.hostIPs, services: this.ctx.services(), nodeAllocatable: this.ctx.nodeAllocatable },
+      { pod: this.pod, podIPs: this.sandbox?.podIPs ?? (podIP ? [podIP] : []), hostIPs: this.ctx.hostIPs, services: this.ctx.services(), nodeAllocatable: this.ctx.nodeAllocatable },
       base,
       new Map([['POD_IP', podIP]]),
     );

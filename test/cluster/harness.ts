@@ -37,11 +37,13 @@ export function run(file: string, args: string[], opts: { env?: NodeJS.ProcessEn
       const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? (err as unknown as { code: number }).code : 1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
+    // A child that exits before reading its stdin makes the write fail with EPIPE: not an error of the run.
+    child.stdin!.on('error', () => undefined);
     child.stdin!.end(opts.input ?? '');
   });
 }
 
-export const switchboard = (args: string[]) => run(process.execPath, [BIN, ...args]);
+export const switchboard = (args: string[], env?: NodeJS.ProcessEnv) => run(process.execPath, [BIN, ...args], { env });
 
 export const uniqueName = () => `t${randomBytes(2).toString('hex')}`;
 
@@ -139,7 +141,11 @@ export interface TestCluster {
   cleanup(): Promise<void>;
 }
 
-export async function createTestCluster(o: { dataplane: string; nodes?: number; zones?: string[] }): Promise<TestCluster> {
+/**
+ * `syncPeriodMs` sets the proxies' periodic full resync (SWITCHBOARD_CLUSTER_SYNC_PERIOD_MS in the
+ * environment of `cluster create`, inherited by the node processes; default kube-proxy's 30 s).
+ */
+export async function createTestCluster(o: { dataplane: string; nodes?: number; zones?: string[]; syncPeriodMs?: number; ipFamily?: string }): Promise<TestCluster> {
   const name = uniqueName();
   const dataDir = mkdtempSync(join(tmpdir(), `sb-cluster-${name}-`));
   const home = mkdtempSync(join(tmpdir(), `sb-kubectl-${name}-`));
@@ -157,7 +163,8 @@ export async function createTestCluster(o: { dataplane: string; nodes?: number; 
   try {
     const args = ['cluster', 'create', name, '--nodes', String(o.nodes ?? 3), '--dataplane', o.dataplane, '--data-dir', dataDir];
     if (o.zones?.length) args.push('--zones', o.zones.join(','));
-    const created = await switchboard(args);
+    if (o.ipFamily) args.push('--ip-family', o.ipFamily);
+    const created = await switchboard(args, o.syncPeriodMs ? { ...process.env, SWITCHBOARD_CLUSTER_SYNC_PERIOD_MS: String(o.syncPeriodMs) } : undefined);
     state = existsSync(join(dataDir, 'cluster.json')) ? (JSON.parse(readFileSync(join(dataDir, 'cluster.json'), 'utf8')) as ClusterState) : undefined;
     assert.equal(created.code, 0, `create failed:\n${created.stdout}\n${created.stderr}`);
     const kubeconfig = /export KUBECONFIG=(\S+)/.exec(created.stdout)?.[1];
@@ -194,8 +201,12 @@ export async function createTestCluster(o: { dataplane: string; nodes?: number; 
   }
 }
 
+/** curl in a namespace: exit code (0 ok, 7 refused, 28 timed out) and body. */
+export const curlRun = (netns: string, url: string, maxSeconds = 5): Promise<Run> =>
+  run('ip', ['netns', 'exec', netns, 'curl', '-s', '-m', String(maxSeconds), url], { timeoutMs: maxSeconds * 1000 + 10_000 });
+
 /** curl in a namespace; the body, or undefined when it did not answer. */
 export async function curlIn(netns: string, url: string): Promise<string | undefined> {
-  const r = await run('ip', ['netns', 'exec', netns, 'curl', '-s', '-m', '5', url], { timeoutMs: 15_000 });
+  const r = await curlRun(netns, url);
   return r.code === 0 && r.stdout ? r.stdout.trim() : undefined;
 }

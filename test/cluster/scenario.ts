@@ -9,14 +9,30 @@
  * `getent hosts web` in a pod resolves through the search path and kube-dns;
  * `cluster delete` leaves no namespace, interface, /etc/netns directory or
  * process behind. The cluster is deleted even when an assertion fails.
+ * `more` runs further cases on the same cluster before the delete (one cluster
+ * per mode file: creating one is slow).
  */
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { SAMPLE, createTestCluster, curlIn, hostObjects, markedPids, run, startTicks, switchboard, waitFor } from './harness.ts';
+import { SAMPLE, createTestCluster, curlIn, hostObjects, markedPids, run, startTicks, switchboard, waitFor, type TestCluster } from './harness.ts';
 
-function manifest(name: string): string {
-  const pod = (pod: string, node: number, app: string) => `apiVersion: v1
+/** What the base scenario set up, for further cases on the same cluster (scenario-features.ts). */
+export interface BaseScenario {
+  /** ClusterIP and NodePort of the LoadBalancer Service `web` (Cluster policy) over web-a (node1) and web-c (node3). */
+  clusterIP: string;
+  nodePort: number;
+  /** InternalIP of node1, node2, node3. */
+  nodeIPs: string[];
+  /** Network namespaces of the pods probe (node2) and web-a (node1). */
+  probeNs: string;
+  webANs: string;
+}
+
+/** A sample-app pod pinned to node K of cluster `name` (HTTP on 8080, readiness /healthz every second). */
+export function samplePod(name: string, pod: string, node: number, app: string, env: Record<string, string> = {}): string {
+  const extra = Object.entries(env).map(([k, v]) => `, {name: ${k}, value: "${v}"}`).join('');
+  return `apiVersion: v1
 kind: Pod
 metadata: {name: ${pod}, labels: {app: ${app}}}
 spec:
@@ -25,9 +41,13 @@ spec:
   - name: app
     image: switchboard/sample-app
     command: ["node", "${SAMPLE}"]
-    env: [{name: HOST, value: "0.0.0.0"}, {name: PORT, value: "8080"}, {name: SB_TEST_CLUSTER, value: "${name}"}]
+    env: [{name: HOST, value: "0.0.0.0"}, {name: PORT, value: "8080"}, {name: SB_TEST_CLUSTER, value: "${name}"}${extra}]
     readinessProbe: {httpGet: {path: /healthz, port: 8080}, periodSeconds: 1}
 `;
+}
+
+function manifest(name: string): string {
+  const pod = (pod: string, node: number, app: string) => samplePod(name, pod, node, app);
   return [
     pod('web-a', 1, 'web'),
     pod('web-c', 3, 'web'),
@@ -43,8 +63,8 @@ spec:
   ].join('---\n');
 }
 
-export async function clusterScenario(dataplane: string): Promise<void> {
-  const c = await createTestCluster({ dataplane, nodes: 3, zones: ['a', 'b', 'c'] });
+export async function clusterScenario(dataplane: string, o: { more?: (c: TestCluster, base: BaseScenario) => Promise<void>; syncPeriodMs?: number } = {}): Promise<void> {
+  const c = await createTestCluster({ dataplane, nodes: 3, zones: ['a', 'b', 'c'], syncPeriodMs: o.syncPeriodMs });
   const { name, dataDir, kubeconfig, state, kubectl, client } = c;
   try {
     assert.equal(kubeconfig, join(dataDir, 'kubeconfig'), c.created.stdout);
@@ -112,6 +132,8 @@ export async function clusterScenario(dataplane: string): Promise<void> {
       return r.code === 0 ? r.stdout : undefined;
     });
     assert.match(getent, new RegExp(`^${clusterIP.replace(/\./g, '\\.')}\\s+web\\.default\\.svc\\.cluster\\.local`));
+
+    if (o.more) await o.more(c, { clusterIP, nodePort, nodeIPs, probeNs, webANs: webA });
 
     assert.ok(markedPids(name).length >= 3, 'the three pods run as processes');
     const del = await c.delete();
