@@ -5,20 +5,12 @@
  * that reused a PID.
  */
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { openSync, closeSync } from 'node:fs';
 import type { ProcessRecord } from './state.ts';
+import { procStartTicks } from '../node/index.ts';
 
 /** Field 22 of /proc/PID/stat (start time in clock ticks); undefined when the process is gone or a zombie. */
-export function startTicks(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (rest[0] === 'Z' || rest[0] === 'X') return undefined;
-    return rest[19];
-  } catch {
-    return undefined;
-  }
-}
+export const startTicks = procStartTicks;
 
 export const isAlive = (r: ProcessRecord) => !!r.startTicks && startTicks(r.pid) === r.startTicks;
 

@@ -14,3 +14,4 @@ export { PodAddressAllocator, nthBlock, parseCidr, cidrContains, gatewayOf } fro
 export { runtimeNames, type RuntimeNames } from './names.ts';
 export { planNode, planNodeStatus, nodeLabels, KUBELET_VERSION } from './node-status.ts';
 export { ensureServingCert, type ServingCert } from './cert.ts';
+export { procStartTicks } from './runtime.ts';
