@@ -6,6 +6,7 @@
  */
 import type { EndpointSlice, Service } from '../../src/api/types.ts';
 import { reverseName } from '../../src/dns/index.ts';
+import { prng } from '../../test/helpers/prng.ts';
 
 export interface BenchService {
   ns: string;
@@ -72,18 +73,6 @@ export function sliceObject(s: BenchService): EndpointSlice {
     addressType: 'IPv4',
     endpoints: s.ips.map((ip, k) => ({ addresses: [ip], hostname: s.hostnames[k], conditions: { ready: true } })),
     ports: PORTS.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol })),
-  };
-}
-
-/** Deterministic PRNG so every run queries the same mix. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

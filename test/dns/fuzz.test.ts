@@ -14,22 +14,12 @@ import dnsPacket from 'dns-packet';
 import { ClusterIndex, DnsMetrics, DnsServer, Forwarder, defaultResolverOptions } from '../../src/dns/index.ts';
 import { CASES, NAMESPACES, PODS, SERVICES, SLICES } from './fixture.ts';
 import { diff, dig, queryPacket, readResponse, startUpstream, udpQuery, until, type TestUpstream } from './helpers.ts';
+import { prng } from '../helpers/prng.ts';
 
 const SEED = Number(process.env['DNS_FUZZ_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 const UDP_PACKETS = 100_000;
 const TCP_FRAMES = 4_000;
 const DIRECT_PACKETS = 50_000;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rnd = prng(SEED);
 const int = (n: number) => Math.floor(rnd() * n);

@@ -11,21 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { ApiError } from '../../../src/api/status.ts';
 import { decodeKubernetesProtobuf } from '../../../src/api/protobuf/index.ts';
 import { EDGE_CASES } from './edge-cases.ts';
+import { prng } from '../../helpers/prng.ts';
 
 const ITERATIONS = 10_000;
 const TIME_LIMIT_MS = 30_000;
 const SEED = Number(process.env['PROTOBUF_FUZZ_SEED'] ?? 0x5eed);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TESTDATA = join(fileURLToPath(new URL('.', import.meta.url)), 'testdata');
 const seeds: Buffer[] = [
@@ -82,7 +72,7 @@ function mutate(rand: () => number): Buffer {
 }
 
 it(`protobuf fuzz: ${ITERATIONS} mutated bodies decode or fail with 400 (seed ${SEED})`, () => {
-  const rand = mulberry32(SEED);
+  const rand = prng(SEED);
   const started = Date.now();
   let decoded = 0;
   let rejected = 0;
