@@ -11,37 +11,24 @@
  *   --sharing cluster|reuseport (workers > 1)
  */
 import { startDns, type DnsOptions, type RunningDns } from '../dns/index.ts';
+import { joinHostPort } from '../api/validation/ip.ts';
 
-export interface RunDnsOptions {
-  kubeconfig?: string;
-  context?: string;
-  listen?: string;
-  zone?: string;
-  ttl?: number;
-  upstream?: string[];
-  pods?: 'disabled' | 'insecure' | 'verified';
-  metricsListen?: string;
-  workers?: number;
-  /** How workers share the address: 'cluster' (default) or 'reuseport'. */
-  sharing?: 'cluster' | 'reuseport';
+/** startDns's options, plus what only the command does. */
+export interface RunDnsOptions extends DnsOptions {
   /** Print the address lines on stdout (default true). */
   banner?: boolean;
   /** Install SIGINT/SIGTERM handlers that stop and exit (default false). */
   handleSignals?: boolean;
-  log?: (line: string) => void;
 }
-
-const hostPort = (h: string, p: number) => (h.includes(':') ? `[${h}]:${p}` : `${h}:${p}`);
 
 /** Starts the DNS server; resolves once it listens (answers SERVFAIL in the zone until synced, see `ready`). */
 export async function runDns(opts: RunDnsOptions = {}): Promise<RunningDns> {
-  const o: DnsOptions = { ...opts };
-  const dns = await startDns(o);
+  const dns = await startDns(opts);
   if (opts.banner !== false) {
-    const up = dns.upstreams.length ? dns.upstreams.map((u) => hostPort(u.host, u.port)).join(', ') : 'none (outside names REFUSED)';
+    const up = dns.upstreams.length ? dns.upstreams.map((u) => joinHostPort(u.host, u.port)).join(', ') : 'none (outside names REFUSED)';
     process.stdout.write(
-      `switchboard dns: listening on ${hostPort(dns.host, dns.port)} (udp+tcp) for ${dns.zone}, ${dns.workers} worker${dns.workers === 1 ? '' : 's'}; upstream ${up}\n` +
-        `switchboard dns: health, readiness and metrics on http://${hostPort(dns.metrics.host, dns.metrics.port)}/{health,ready,metrics}\n` +
+      `switchboard dns: listening on ${joinHostPort(dns.host, dns.port)} (udp+tcp) for ${dns.zone}, ${dns.workers} worker${dns.workers === 1 ? '' : 's'}; upstream ${up}\n` +
+        `switchboard dns: health, readiness and metrics on http://${joinHostPort(dns.metrics.host, dns.metrics.port)}/{health,ready,metrics}\n` +
         `switchboard dns: try: dig @${dns.host}${dns.port === 53 ? '' : ` -p ${dns.port}`} kubernetes.default.svc.${dns.zone}\n`,
     );
     void dns.ready.then(() => process.stdout.write('switchboard dns: ready (caches synced)\n'));

@@ -12,6 +12,8 @@
 import http from 'node:http';
 import type { EndpointSlice, Node, Pod, Service } from '../api/types.ts';
 import { RestClient, Resources, loadClientConfig } from '../client/index.ts';
+import { LABEL_SERVICE_PROXY_NAME } from '../proxy/index.ts';
+import { joinHostPort } from '../api/validation/ip.ts';
 
 export interface StatusOptions {
   kubeconfig?: string;
@@ -37,8 +39,6 @@ export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('').trimEnd()).join('\n') + '\n';
 }
-
-const hostPort = (h: string, p: number) => (h.includes(':') ? `[${h}]:${p}` : `${h}:${p}`);
 
 function nodeReady(n: Node): string {
   const c = n.status?.conditions?.find((x) => x.type === 'Ready');
@@ -98,7 +98,7 @@ export async function collectStatus(o: StatusOptions = {}): Promise<{ text: stri
     const dnsIP = dnsSvc?.spec.clusterIP;
     if (dnsIP && dnsIP !== 'None') {
       const r = await probeHttp(dnsIP, 9153, '/ready', timeoutMs);
-      add('dns', r.ok, `${dnsIP}:53, /ready on ${hostPort(dnsIP, 9153)}: ${r.detail}`);
+      add('dns', r.ok, `${dnsIP}:53, /ready on ${joinHostPort(dnsIP, 9153)}: ${r.detail}`);
     } else add('dns', false, 'no kube-system/kube-dns Service');
     const nodeRows: string[][] = [['NODE', 'STATUS', 'ZONE', 'ADDRESS', 'PODS']];
     for (const n of nodes.items) {
@@ -110,7 +110,7 @@ export async function collectStatus(o: StatusOptions = {}): Promise<{ text: stri
       add(`agent (${name})`, ready.startsWith('Ready'), `node ${ready}`);
       if (addr) {
         const r = await probeHttp(addr, 10256, '/healthz', timeoutMs);
-        add(`proxy (${name})`, r.ok, `/healthz on ${hostPort(addr, 10256)}: ${r.detail}`);
+        add(`proxy (${name})`, r.ok, `/healthz on ${joinHostPort(addr, 10256)}: ${r.detail}`);
       }
     }
     const byService = new Map<string, EndpointSlice[]>();
@@ -118,12 +118,14 @@ export async function collectStatus(o: StatusOptions = {}): Promise<{ text: stri
       const svc = sl.metadata.labels?.['kubernetes.io/service-name'];
       if (!svc) continue;
       const k = `${sl.metadata.namespace}/${svc}`;
-      byService.set(k, [...(byService.get(k) ?? []), sl]);
+      const list = byService.get(k);
+      if (list) list.push(sl);
+      else byService.set(k, [sl]);
     }
     const svcRows: string[][] = [['NAMESPACE', 'NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'ENDPOINTS']];
     for (const s of services.items) {
       const k = `${s.metadata.namespace}/${s.metadata.name}`;
-      const proxyName = s.metadata.labels?.['service.kubernetes.io/service-proxy-name'];
+      const proxyName = s.metadata.labels?.[LABEL_SERVICE_PROXY_NAME];
       const eps = s.spec.type === 'ExternalName' ? '-' : proxyName ? `served by ${proxyName}` : (() => {
         const c = endpointCounts(byService.get(k) ?? []);
         return `${c.ready}/${c.total} ready`;

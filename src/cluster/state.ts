@@ -10,7 +10,8 @@
  *   fails), and the underlay subnet is claimed the same way. /run is a tmpfs
  *   that, like network namespaces and processes, does not survive a reboot.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createExclusive } from '../node/index.ts';
 import { join } from 'node:path';
 import type { ClusterSpec } from './plan.ts';
 
@@ -62,18 +63,6 @@ export function writeState(s: ClusterState): void {
 
 const entryPath = (name: string) => join(REGISTRY_DIR, `${name}.json`);
 const underlayLock = (u: number) => join(REGISTRY_DIR, `underlay-${u}.lock`);
-
-function createExclusive(path: string, body: string): boolean {
-  try {
-    const fd = openSync(path, 'wx', 0o644);
-    writeSync(fd, body);
-    closeSync(fd);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  }
-}
 
 export function registryEntry(name: string): RegistryEntry | undefined {
   try {

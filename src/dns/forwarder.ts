@@ -17,13 +17,14 @@ import { readFileSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import { Rcode, Type, WireError, encodeMessage, lowerName, type Message, type Question, type RR } from './wire.ts';
 import { decodeMessage } from './parse.ts';
+import { joinHostPort } from '../api/validation/ip.ts';
 
 export interface Upstream {
   host: string;
   port: number;
 }
 
-export const upstreamString = (u: Upstream): string => (u.host.includes(':') ? `[${u.host}]:${u.port}` : `${u.host}:${u.port}`);
+export const upstreamString = (u: Upstream): string => joinHostPort(u.host, u.port);
 
 /** "1.2.3.4", "1.2.3.4:5353", "::1", "[::1]:53". Throws Error for anything else. */
 export function parseUpstream(s: string): Upstream {

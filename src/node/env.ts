@@ -8,6 +8,7 @@
  */
 import type { Container, EnvVar, Pod, Service } from '../api/types.ts';
 import { expand, mappingFor } from './expansion.ts';
+import { joinHostPort } from '../api/validation/ip.ts';
 
 /** The Services the kubelet puts in every pod ("master services", kubelet_pods.go). */
 const MASTER_SERVICE_NAMESPACE = 'default';
@@ -36,9 +37,6 @@ function isServiceIPSet(s: Service): boolean {
   return !!ip && ip !== 'None';
 }
 
-function joinHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
 
 /** envvars.FromServices for one Service: HOST, PORT, named ports, Docker link variables. */
 export function serviceLinkVars(s: Service): [string, string][] {

@@ -46,24 +46,30 @@ export function lockBlock(block: string, me: { dataDir: string; node: string }):
   const path = lockPath(block);
   const body = JSON.stringify({ pid: process.pid, dataDir: me.dataDir, node: me.node });
   for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(path, 'wx', 0o644);
-      writeSync(fd, body);
-      closeSync(fd);
+    if (createExclusive(path, body)) return true;
+    const h = blockHolder(block);
+    if (h && h.dataDir !== me.dataDir) return false;
+    if (h) {
+      // Ours (a restarted agent): refresh the pid (informational).
+      writeFileSync(path, body);
       return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const h = blockHolder(block);
-      if (h && h.dataDir !== me.dataDir) return false;
-      if (h) {
-        // Ours (a restarted agent): refresh the pid (informational).
-        writeFileSync(path, body);
-        return true;
-      }
-      rmSync(path, { force: true });
     }
+    rmSync(path, { force: true });
   }
   return false;
+}
+
+/** Creates `path` with `body` only if it does not exist (O_EXCL); false when it does. */
+export function createExclusive(path: string, body: string): boolean {
+  try {
+    const fd = openSync(path, 'wx', 0o644);
+    writeSync(fd, body);
+    closeSync(fd);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
 }
 
 export function unlockBlock(block: string, dataDir: string): void {

@@ -15,3 +15,4 @@ export { runtimeNames, type RuntimeNames } from './names.ts';
 export { planNode, planNodeStatus, nodeLabels, KUBELET_VERSION } from './node-status.ts';
 export { ensureServingCert, type ServingCert } from './cert.ts';
 export { procStartTicks } from './runtime.ts';
+export { createExclusive } from './host-lock.ts';

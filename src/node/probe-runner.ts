@@ -11,6 +11,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import type { ProbeAction } from './probe-spec.ts';
 import { execInPod } from './runtime.ts';
+import { joinHostPort } from '../api/validation/ip.ts';
 
 export interface ProbeOutcome {
   result: 'success' | 'failure';
@@ -27,13 +28,10 @@ export interface ProbeContext {
 
 const USER_AGENT = 'kube-probe/1.33';
 
-function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
 
 function httpProbe(a: Extract<ProbeAction, { type: 'http' }>, ctx: ProbeContext): Promise<ProbeOutcome> {
   const host = a.host ?? ctx.podIP;
-  const url = `${a.scheme}://${hostPort(host, a.port)}${a.path}`;
+  const url = `${a.scheme}://${joinHostPort(host, a.port)}${a.path}`;
   return new Promise((resolve) => {
     const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: '*/*', connection: 'close' };
     for (const [k, v] of a.headers) headers[k.toLowerCase()] = v;
@@ -71,7 +69,7 @@ function httpProbe(a: Extract<ProbeAction, { type: 'http' }>, ctx: ProbeContext)
 }
 
 function dialError(e: NodeJS.ErrnoException, host: string, port: number): string {
-  const target = hostPort(host, port);
+  const target = joinHostPort(host, port);
   if (e.code === 'ECONNREFUSED') return `dial tcp ${target}: connect: connection refused`;
   if (e.code === 'EHOSTUNREACH') return `dial tcp ${target}: connect: no route to host`;
   if (e.code === 'ECONNRESET') return `read tcp ${target}: read: connection reset by peer`;
@@ -84,7 +82,7 @@ function tcpProbe(a: Extract<ProbeAction, { type: 'tcp' }>, ctx: ProbeContext): 
     const sock = net.connect({ host, port: a.port });
     const timer = setTimeout(() => {
       sock.destroy();
-      resolve({ result: 'failure', message: `dial tcp ${hostPort(host, a.port)}: i/o timeout` });
+      resolve({ result: 'failure', message: `dial tcp ${joinHostPort(host, a.port)}: i/o timeout` });
     }, ctx.timeoutMs);
     sock.once('connect', () => {
       clearTimeout(timer);
@@ -149,7 +147,7 @@ function grpcStatus(body: Buffer): number {
 }
 
 function grpcProbe(a: Extract<ProbeAction, { type: 'grpc' }>, ctx: ProbeContext): Promise<ProbeOutcome> {
-  const target = hostPort(ctx.podIP, a.port);
+  const target = joinHostPort(ctx.podIP, a.port);
   return new Promise((resolve) => {
     let settled = false;
     const session = http2.connect(`http://${target}`);

@@ -265,3 +265,8 @@ export function validateNonSpecialIP(value: unknown, p: FieldPath | string): Fie
   if (isLinkLocalMulticast(ip)) errs.push(fieldErr.invalid(p, value, 'may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)'));
   return errs;
 }
+
+/** Go's net.JoinHostPort: brackets around hosts that contain a colon (IPv6). */
+export function joinHostPort(host: string, port: number | string): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

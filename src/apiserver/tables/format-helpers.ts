@@ -23,10 +23,7 @@ export function sortedSet(values: Iterable<string>): string[] {
   return [...new Set(values)].sort(compareStrings);
 }
 
-/** net.JoinHostPort: brackets around hosts that contain a colon (IPv6). */
-export function joinHostPort(host: string, port: number | string): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
+export { joinHostPort } from '../../api/validation/ip.ts';
 
 /**
  * printers' "max 3, then + N more..." rule for endpoint lists.
