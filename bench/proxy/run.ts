@@ -378,6 +378,17 @@ async function main(): Promise<void> {
       return false;
     }
   }, 'the proxy to serve the ClusterIP', 30_000);
+  /** Stops the proxy (whichever is current), the load generator, nginx, the pods and the API server. */
+  const stopAll = async () => {
+    proxy.child.send({ type: 'stop' });
+    await loadgen.stop();
+    nginx.kill('SIGQUIT');
+    backend.kill('SIGTERM');
+    await Promise.all([nginx, backend, proxy.child].map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())));
+    client.close();
+    await server.stop();
+    await store.close();
+  };
 
   const targets: Target[] = [
     { name: 'direct', host: PODS[0]!, httpPort: 8080 },
@@ -418,14 +429,7 @@ async function main(): Promise<void> {
     log(`bulk medians (MiB/s): direct ${d.mibps.toFixed(0)}, userspace ${u.mibps.toFixed(0)}, nginx ${n.mibps.toFixed(0)}; userspace/nginx ${((u.mibps / n.mibps) * 100).toFixed(0)}%, userspace/direct ${((u.mibps / d.mibps) * 100).toFixed(0)}%`);
     log(`per round userspace/nginx: ${rates['userspace']!.map((r, i) => `${((r / rates['nginx']![i]!) * 100).toFixed(0)}%`).join(', ')}`);
     log(`proxy CPU per GiB (s): userspace ${u.cpuPerGiB.toFixed(2)}, nginx ${n.cpuPerGiB.toFixed(2)}; others (cores, mean) ${(others['bulk']!.reduce((a, b) => a + b, 0) / others['bulk']!.length).toFixed(2)}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-    proxy.child.send({ type: 'stop' });
-    await loadgen.stop();
-    nginx.kill('SIGQUIT');
-    backend.kill('SIGTERM');
-    await Promise.all([nginx, backend, proxy.child].map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())));
-    client.close();
-    await server.stop();
-    await store.close();
+    await stopAll();
     return;
   }
 
@@ -535,15 +539,7 @@ async function main(): Promise<void> {
   const metricsText = await fetchText('http://127.0.250.2:10249/metrics');
   await loadgen.call({ type: 'stop-probe' }, 'stop-probe');
 
-  // ---- stop everything
-  proxy.child.send({ type: 'stop' });
-  await loadgen.stop();
-  nginx.kill('SIGQUIT');
-  backend.kill('SIGTERM');
-  await Promise.all([nginx, backend, proxy.child].map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())));
-  client.close();
-  await server.stop();
-  await store.close();
+  await stopAll();
 
   // ---- report
   const f0 = (n: number) => n.toFixed(0);

@@ -25,6 +25,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { RestClient, Resources, loadClientConfig } from '../../src/client/index.ts';
 import type { Pod, Service } from '../../src/api/types.ts';
+import { freePort } from '../../test/helpers/net.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const arg = (name: string, def: number) => {
@@ -36,16 +37,6 @@ const PODS = arg('pods', 300);
 const ROUNDS = arg('rounds', 3);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 interface Up {
   child: ChildProcess;

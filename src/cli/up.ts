@@ -88,7 +88,8 @@ export async function runUp(o: UpOptions): Promise<void> {
   // The agent stops first; its pods keep running and are adopted by the next `up`.
   stops.unshift(() => agent.stop());
   progress(`node agent ready (node ${nodeName}, loopback mode)`);
-  const proxy = await startUpProxy(kubeconfig, nodeName, o.minSyncPeriodMs ?? 100, log);
+  // On kube-proxy's ports, or on a free one when another proxy on this machine has them (runProxy decides).
+  const proxy = await runProxy({ kubeconfig, nodeName, mode: 'userspace', minSyncPeriodMs: o.minSyncPeriodMs ?? 100, banner: false, log });
   stops.unshift(() => proxy.stop());
   progress('Service proxy ready (userspace mode)');
   await dns.ready;
@@ -113,15 +114,4 @@ export async function runUp(o: UpOptions): Promise<void> {
       '',
     ].join('\n'),
   );
-}
-
-/** The proxy on kube-proxy's default ports, or on free ones when another cluster on this machine has them. */
-async function startUpProxy(kubeconfig: string, nodeName: string, minSyncPeriodMs: number, log: (l: string) => void) {
-  const common = { kubeconfig, nodeName, mode: 'userspace' as const, minSyncPeriodMs, banner: false, log };
-  try {
-    return await runProxy(common);
-  } catch (e) {
-    if (!/EADDRINUSE|address already in use/i.test(e instanceof Error ? e.message : String(e))) throw e;
-    return await runProxy({ ...common, metricsListen: '127.0.0.1:0', healthzListen: '' });
-  }
 }

@@ -16,7 +16,7 @@ import { kubectlPath } from '../../scripts/kubectl.mjs';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
-export function walkthroughScript(readme: string): string {
+function walkthroughScript(readme: string): string {
   const m = /<!-- walkthrough:start -->\s*```sh\n([\s\S]*?)```\s*<!-- walkthrough:end -->/.exec(readme);
   if (!m) throw new Error('README.md has no walkthrough block');
   return m[1]!;
