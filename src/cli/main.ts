@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { runApiServer } from './apiserver.ts';
 import { runUp } from './up.ts';
 import { addNetworkFlags, networkConfigFromFlags, type NetworkFlags } from './network-flags.ts';
+import { kernelNetworkConfig, type ClusterNetworkConfig } from '../apiserver/admission/index.ts';
 import { runAgent } from './agent.ts';
 import { runDns } from './dns.ts';
 import { runProxy, unsupportedModeReason } from './proxy.ts';
@@ -20,9 +21,9 @@ function port(v: string): number {
   return n;
 }
 
-function network(f: NetworkFlags): ReturnType<typeof networkConfigFromFlags> {
+function network(f: NetworkFlags, base?: ClusterNetworkConfig): ClusterNetworkConfig {
   try {
-    return networkConfigFromFlags(f);
+    return networkConfigFromFlags(f, base);
   } catch (e) {
     return program.error(`error: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -38,25 +39,36 @@ addNetworkFlags(program
   .option('--api-port <port>', 'API server port', port, 6443)
   .option('--api-host <addr>', 'address the API server listens on', '127.0.0.1')
   .option('--node-name <name>', 'the local node (default: the host name)')
-  .option('--lb-pool <cidrs>', 'comma-separated LoadBalancer address pools', '127.240.0.0/16')
+  .option('--lb-pool <cidrs>', 'comma-separated LoadBalancer address pools (default 127.240.0.0/16; 10.250.0.0/24 with nftables)')
   .option('--min-sync-period <ms>', 'proxy: coalesce changes for at least this long', (v) => Number(v), 100)
   .option('--max-pods <n>', 'pods the local node takes (the kubelet default is 110)', (v) => Number(v))
-  .option('--pod-cidr <cidr>', 'the local node\'s pod range (default: a free /24 of 127.244.0.0/16)')
-  .action(async (o: { dataDir: string; apiPort: number; apiHost: string; nodeName?: string; lbPool: string; minSyncPeriod: number; maxPods?: number; podCidr?: string } & NetworkFlags) => {
+  .option('--pod-cidr <cidr>', 'the local node\'s pod range (default: a free /24 of 127.244.0.0/16; 10.244.0.0/24 with nftables)')
+  .option('--dataplane <mode>', 'userspace (loopback mode, no privileges) or nftables (root: pods in network namespaces, kernel NAT in this machine\'s namespace)', 'userspace')
+  .action(async (o: { dataDir: string; apiPort: number; apiHost: string; nodeName?: string; lbPool?: string; minSyncPeriod: number; maxPods?: number; podCidr?: string; dataplane: string } & NetworkFlags) => {
     if (o.maxPods !== undefined && (!Number.isInteger(o.maxPods) || o.maxPods < 1)) program.error('error: --max-pods must be a positive integer');
-    await runUp({
-      dataDir: o.dataDir,
-      port: o.apiPort,
-      host: o.apiHost,
-      storage: 'sqlite',
-      banner: 'up',
-      network: network(o),
-      nodeName: o.nodeName,
-      lbPools: o.lbPool.split(',').map((x) => x.trim()).filter(Boolean),
-      minSyncPeriodMs: o.minSyncPeriod,
-      maxPods: o.maxPods,
-      podCIDR: o.podCidr,
-    });
+    if (o.dataplane === 'iptables') {
+      program.error('error: --dataplane iptables: `up` runs userspace or nftables; iptables chains are shared by the whole host (no table of our own to remove at exit), so run it in its own namespaces: switchboard cluster create NAME --dataplane iptables');
+    }
+    if (o.dataplane !== 'userspace' && o.dataplane !== 'nftables') program.error(`error: --dataplane: ${unsupportedModeReason(o.dataplane) ?? `unknown data plane "${o.dataplane}"`}`);
+    const kernel = o.dataplane === 'nftables';
+    try {
+      await runUp({
+        dataDir: o.dataDir,
+        port: o.apiPort,
+        host: o.apiHost,
+        storage: 'sqlite',
+        banner: 'up',
+        network: network(o, kernel ? kernelNetworkConfig() : undefined),
+        nodeName: o.nodeName,
+        lbPools: o.lbPool?.split(',').map((x) => x.trim()).filter(Boolean),
+        minSyncPeriodMs: o.minSyncPeriod,
+        maxPods: o.maxPods,
+        podCIDR: o.podCidr,
+        dataplane: kernel ? 'nftables' : 'userspace',
+      });
+    } catch (e) {
+      program.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+    }
   });
 
 program

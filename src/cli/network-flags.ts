@@ -16,14 +16,17 @@ export interface NetworkFlags {
 
 export function addNetworkFlags(cmd: Command): Command {
   return cmd
-    .option('--service-cluster-ip-range <cidrs>', 'Service CIDR, or two comma-separated (one per family) for dual-stack (default 127.96.0.0/16)')
+    .option('--service-cluster-ip-range <cidrs>', 'Service CIDR, or two comma-separated (one per family) for dual-stack (default 127.96.0.0/16; 10.96.0.0/16 with a kernel data plane)')
     .option('--service-node-port-range <range>', 'NodePort range (default 30000-32767)')
     .option('--service-external-ip-cidrs <cidrs>', 'comma-separated CIDRs that Service externalIPs may come from (default: none; externalIPs are refused)');
 }
 
-/** Builds the config; throws an Error whose message is ready to print. */
-export function networkConfigFromFlags(f: NetworkFlags): ClusterNetworkConfig {
-  const c = loopbackNetworkConfig();
+/**
+ * Builds the config on top of `base` (loopback mode's by default; `up --dataplane nftables` passes the kernel
+ * plan: 10.96.0.0/16, pods in 10.244.0.0/16); throws an Error whose message is ready to print.
+ */
+export function networkConfigFromFlags(f: NetworkFlags, base: ClusterNetworkConfig = loopbackNetworkConfig()): ClusterNetworkConfig {
+  const c = base;
   if (f.serviceClusterIpRange) {
     const cidrs = f.serviceClusterIpRange.split(',').map((s) => s.trim()).filter(Boolean);
     if (cidrs.length < 1 || cidrs.length > 2) throw new Error('--service-cluster-ip-range takes one CIDR, or two of different families');

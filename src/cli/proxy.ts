@@ -21,6 +21,8 @@ export interface RunProxyOptions {
   clusterCIDRs?: string[];
   /** Families the kernel modes program (default IPv4). */
   ipFamilies?: IPFamily[];
+  /** Kernel modes: the nftables table (default `switchboard`) or iptables chain prefix (default `KUBE`). */
+  kernelName?: string;
   /** --min-sync-period in ms (default 1000). */
   minSyncPeriodMs?: number;
   /** --sync-period in ms (default 30000). */
@@ -105,7 +107,7 @@ export async function runProxy(opts: RunProxyOptions): Promise<ProxyProcess> {
     const factory = await loadKernelDataPlane(opts.mode);
     const clusterCIDRs = opts.clusterCIDRs ?? ['10.244.0.0/16'];
     const ipFamilies = opts.ipFamilies ?? ['IPv4'];
-    dataPlane = (ctx) => factory({ addressing: ctx.addressing, events: ctx.events, ipFamilies, clusterCIDRs, log });
+    dataPlane = (ctx) => factory({ addressing: ctx.addressing, events: ctx.events, ipFamilies, clusterCIDRs, log, ...(opts.kernelName ? { name: opts.kernelName } : {}) });
   }
   const proxy = startProxy(client, {
     dataPlane,

@@ -105,6 +105,15 @@ export interface Agent {
   /** Stops watching and heart-beating; pods keep running and are adopted by the next agent. */
   stop(): Promise<void>;
   /**
+   * The machine goes down (`switchboard up` stopped): stops like stop(), and
+   * every pod's processes too (SIGTERM, then SIGKILL after the pod's grace
+   * period, at most `capSeconds`); the pods stay in the API and the next
+   * agent restarts them. `removeNetwork` (netns mode) also deletes the pods'
+   * network namespaces and the node bridge, so nothing of the node is left;
+   * the next agent then gives each pod a new sandbox.
+   */
+  shutdown(o?: { capSeconds?: number; removeNetwork?: boolean }): Promise<void>;
+  /**
    * Cordons the node, deletes its pods gracefully (each terminates as on any
    * deletion), then deletes its Lease and Node and stops.
    */
@@ -452,6 +461,9 @@ export async function startAgent(client: RestClient, o: AgentOptions): Promise<A
   // Adopt what a previous agent left: records of pods that still exist are adopted, the rest cleaned up.
   const records = store.load();
   const byUid = new Map(pods.cache.list().map((p) => [p.metadata.uid, p]));
+  // Taken before the workers start: one whose sandbox is gone makes a new one under the same name at once.
+  const knownNetns = new Set<string>();
+  for (const r of records) if (byUid.has(r.uid) && r.sandbox?.netns) knownNetns.add(r.sandbox.netns);
   for (const r of records) {
     const pod = byUid.get(r.uid);
     if (pod) {
@@ -462,8 +474,6 @@ export async function startAgent(client: RestClient, o: AgentOptions): Promise<A
     if (r.sandbox) await network.teardown(r.sandbox).catch((e: unknown) => log(`cleanup of ${r.namespace}/${r.name}: ${errText(e)}`));
     store.remove(r);
   }
-  const knownNetns = new Set<string>();
-  for (const r of records) if (byUid.has(r.uid) && r.sandbox?.netns) knownNetns.add(r.sandbox.netns);
   await network.sweep(knownNetns);
   for (const d of store.orphanLogDirs(new Set(records.filter((r) => byUid.has(r.uid)).map((r) => r.uid)))) rmSync(d, { recursive: true, force: true });
 
@@ -576,6 +586,16 @@ export async function startAgent(client: RestClient, o: AgentOptions): Promise<A
     port: server.port,
     done,
     stop,
+    async shutdown(so = {}) {
+      if (stopping) return done;
+      // Killed before stop() closes the workers, so each saves its record (back-off reset) as it closes.
+      await Promise.all([...workers.values()].map((w) => w.killForShutdown(so.capSeconds ?? 10)));
+      await stop();
+      if (so.removeNetwork) {
+        await network.sweep(new Set(), 'the node is shutting down:');
+        await network.close();
+      }
+    },
     async drain() {
       if (stopping) return done;
       draining = true;

@@ -46,8 +46,8 @@ export interface PodNetwork {
   /** Re-reserves a sandbox a previous agent created; false when it is gone. */
   adopt(s: Sandbox): boolean;
   teardown(s: Sandbox): Promise<void>;
-  /** Namespaces of this node that no known sandbox owns (leaks of a crash), deleted. */
-  sweep(known: ReadonlySet<string>): Promise<string[]>;
+  /** Namespaces of this node that no known sandbox owns (leaks of a crash, or every one at node shutdown), deleted. */
+  sweep(known: ReadonlySet<string>, why?: string): Promise<string[]>;
   /** Removes the node bridge (after the last pod is gone). */
   close(): Promise<void>;
 }
@@ -204,14 +204,14 @@ export class NetnsNetwork implements PodNetwork {
     this.ips.release(s.podIP);
   }
 
-  async sweep(known: ReadonlySet<string>): Promise<string[]> {
+  async sweep(known: ReadonlySet<string>, why = 'leaked'): Promise<string[]> {
     const found = new Set<string>();
     for (const dir of ['/run/netns', '/etc/netns']) {
       const entries = await readdir(dir).catch(() => [] as string[]);
       for (const e of entries) if (e.startsWith(this.names.netnsPrefix) && !known.has(e)) found.add(e);
     }
     for (const netns of found) {
-      this.log(`deleting leaked network namespace ${netns}`);
+      this.log(`deleting ${why} network namespace ${netns}`);
       await this.teardown({ podIP: '', netns }).catch((e: Error) => this.log(`cannot delete ${netns}: ${e.message}`));
     }
     return [...found];

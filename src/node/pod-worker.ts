@@ -807,6 +807,38 @@ export class PodWorker {
     return 'lifecycle handler has no exec, httpGet or sleep action';
   }
 
+  /**
+   * The machine this node is goes down (`switchboard up` stopped): every
+   * container gets SIGTERM and, after its grace period (at most `capSeconds`),
+   * SIGKILL, with no preStop hook and no status write — a node reboot without
+   * graceful node shutdown configured (the kubelet's default,
+   * shutdownGracePeriod 0). The pod stays in the API as it is. The record
+   * keeps the pids, so the next agent finds them gone, reads their exit
+   * files and restarts them per restartPolicy (restartCount + 1), at once:
+   * the kubelet's back-off lives in memory and starts afresh after a reboot.
+   */
+  async killForShutdown(capSeconds: number): Promise<void> {
+    const all = [...this.inits, ...this.containers];
+    for (const c of all) c.rec.backoff = undefined;
+    this.save();
+    this.close();
+    const procs: ProcessHandle[] = [];
+    for (const c of all) {
+      // Detached first, so the exit is not taken for a crash to restart from.
+      if (c.proc) procs.push(c.proc);
+      c.proc = undefined;
+    }
+    if (!procs.length) return;
+    const grace = Math.min(this.pod.spec.terminationGracePeriodSeconds ?? 30, capSeconds) * 1000;
+    for (const p of procs) p.signal('SIGTERM');
+    const exited = Promise.all(procs.map((p) => p.exited));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise<void>((r) => (timer = setTimeout(r, Math.max(MIN_GRACE_MS, grace))))]);
+    clearTimeout(timer);
+    for (const p of procs) if (p.isAlive()) p.signal('SIGKILL');
+    await exited;
+  }
+
   /** Stops timers and watchers without touching processes (agent stop: pods keep running). */
   close(): void {
     if (this.saveScheduled && !this.removed) {

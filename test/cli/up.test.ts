@@ -1,7 +1,8 @@
 /**
  * `switchboard up` as a user runs it: the ready line, a 0600 kubeconfig that
- * the pinned kubectl uses as it is, Ctrl-C shutdown, and a restart that keeps
- * every object.
+ * the pinned kubectl uses as it is, Ctrl-C shutdown that stops the pods'
+ * processes too (`up` is the machine), and a restart that keeps every object:
+ * the same ClusterIP answers again, from the pods started once more.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { freePort } from '../helpers/net.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kubectlPath } from '../../scripts/kubectl.mjs';
+import { get, recordedPodPids, killRecordedPods, until } from '../scenarios/harness.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -61,21 +63,36 @@ test('up prints the ready line and a kubeconfig kubectl uses as it is; Ctrl-C st
     for (const c of ['apiserver', 'dns', 'agent', 'proxy']) assert.match(status.stdout, new RegExp(`^${c}\\b.*\\bok\\b`, 'm'), status.stdout);
     assert.match(status.stdout, /^default\s+kubernetes\s+ClusterIP\s+127\.98\.\d+\.1\s/m);
 
+    const applied = await kubectl(kubeconfig, dir, ['apply', '-f', join(ROOT, 'examples/clusterip.yaml')]);
+    assert.equal(applied.code, 0, applied.stderr);
+    const clusterIP = (await kubectl(kubeconfig, dir, ['get', 'svc', 'hello', '-o', 'jsonpath={.spec.clusterIP}'])).stdout.trim();
+    await until('hello answering on its ClusterIP', async () => (await get(clusterIP, 8080)).pod.startsWith('hello-'), 90_000);
+    await until('three pod processes running', () => recordedPodPids(dir).length === 3, 90_000);
+
     const exited = new Promise<number | null>((r) => first.child.once('exit', (code) => r(code)));
     first.child.kill('SIGINT');
     assert.equal(await exited, 0, 'clean exit on SIGINT');
+    assert.deepEqual(recordedPodPids(dir), [], 'Ctrl-C leaves no pod process running');
 
     const second = await up(dir, port);
     child = second.child;
     const again = await kubectl(kubeconfig, dir, ['get', 'namespace', 'kept']);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^kept\s+Active/m);
+    assert.equal((await kubectl(kubeconfig, dir, ['get', 'svc', 'hello', '-o', 'jsonpath={.spec.clusterIP}'])).stdout.trim(), clusterIP, 'the Service keeps its ClusterIP');
+    await until('hello answering on the same ClusterIP after the restart', async () => (await get(clusterIP, 8080)).pod.startsWith('hello-'), 90_000);
+    const restarts = await until('hello-1 restarted', async () => {
+      const n = (await kubectl(kubeconfig, dir, ['get', 'pod', 'hello-1', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}'])).stdout.trim();
+      return n !== '0' && n !== '' ? n : undefined;
+    }, 90_000);
+    assert.equal(restarts, '1', 'the pod was stopped with `up` and started again once');
   } finally {
     if (child && child.exitCode === null) {
       const gone = new Promise((r) => child!.once('exit', r));
       child.kill('SIGTERM');
       await gone;
     }
+    killRecordedPods(dir);
     rmSync(dir, { recursive: true, force: true });
   }
 });

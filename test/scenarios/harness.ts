@@ -177,11 +177,11 @@ function procStartTicks(pid: number): string | undefined {
   return fields[19];
 }
 
-/** Kills every pod process recorded under DIR/agents/NODE/pods/*.json that is still the recorded process (pid + start time); returns how many. */
-export function killRecordedPods(dir: string): number {
-  let killed = 0;
+/** Pod processes recorded under DIR/agents/NODE/pods/*.json that are still the recorded process (pid + start time). */
+export function recordedPodPids(dir: string): number[] {
+  const out: number[] = [];
   const agents = join(dir, 'agents');
-  if (!existsSync(agents)) return 0;
+  if (!existsSync(agents)) return out;
   for (const node of readdirSync(agents)) {
     const pods = join(agents, node, 'pods');
     if (!existsSync(pods)) continue;
@@ -194,21 +194,28 @@ export function killRecordedPods(dir: string): number {
         continue;
       }
       for (const c of [...Object.values(rec.containers ?? {}), ...Object.values(rec.init ?? {})]) {
-        if (!c.pid || !c.startTicks || procStartTicks(c.pid) !== c.startTicks) continue;
-        try {
-          process.kill(-c.pid, 'SIGKILL'); // the container's process group
-        } catch {
-          try {
-            process.kill(c.pid, 'SIGKILL');
-          } catch {
-            /* gone */
-          }
-        }
-        killed++;
+        if (c.pid && c.startTicks && procStartTicks(c.pid) === c.startTicks) out.push(c.pid);
       }
     }
   }
-  return killed;
+  return out;
+}
+
+/** Kills every pod process recordedPodPids finds (its process group); returns how many. */
+export function killRecordedPods(dir: string): number {
+  const pids = recordedPodPids(dir);
+  for (const pid of pids) {
+    try {
+      process.kill(-pid, 'SIGKILL'); // the container's process group
+    } catch {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  return pids.length;
 }
 
 /** Is the DNS address of slot K free (no other cluster's DNS on it, e.g. an `up` someone started by hand with this K)? Port 53 as root, else 1053, as `up` chooses. */
