@@ -10,11 +10,18 @@
  *   (on the node port addresses) that answers any path with the local ready
  *   endpoint count: 200 when > 0 and the proxy is healthy, else 503, so a
  *   cloud load balancer only sends to nodes that have a local endpoint.
+ * - ServiceHealthChecks: which Services get such a server, and their counts,
+ *   from the proxy's state. Every kube-proxy proxier calls
+ *   serviceHealthServer.SyncServices / SyncEndpoints after its sync; here
+ *   the proxy core runs it after every data-plane sync, so each mode
+ *   (userspace, nftables, iptables) serves healthCheckNodePorts the same way.
  */
 import http from 'node:http';
 import type { ListenerRegistry, Lease } from './userspace/listeners.ts';
 import { ListenError } from './userspace/listeners.ts';
 import type { ProxyEventRecorder, ServiceRef } from './events.ts';
+import { localReadyEndpointCount } from './select-endpoints.ts';
+import type { ProxyState, ProxyStateUpdate, ServicePortInfo } from './types.ts';
 
 export class ProxierHealth {
   private lastUpdated = 0;
@@ -153,5 +160,37 @@ export class ServiceHealthServer {
 
   async close(): Promise<void> {
     for (const [k, inst] of [...this.instances]) this.closeInstance(k, inst);
+  }
+}
+
+export class ServiceHealthChecks {
+  private readonly wanted = new Map<string, HealthCheckService>();
+
+  constructor(private readonly server: ServiceHealthServer) {}
+
+  /** After a data-plane sync: the Services `update` looked at (all of them when full), on the node port addresses. */
+  async sync(state: ProxyState, update: ProxyStateUpdate, addresses: readonly string[]): Promise<void> {
+    const consider = update.full ? undefined : update.services;
+    const portsBySvc = new Map<string, ServicePortInfo[]>();
+    for (const sp of state.servicePorts.values()) {
+      if (consider && !consider.has(sp.service)) continue;
+      (portsBySvc.get(sp.service) ?? portsBySvc.set(sp.service, []).get(sp.service)!).push(sp);
+    }
+    const keys = consider ?? new Set([...portsBySvc.keys(), ...this.wanted.keys()]);
+    for (const svc of keys) {
+      const ports = portsBySvc.get(svc) ?? [];
+      const hc = ports.find((p) => p.healthCheckNodePort > 0);
+      if (!hc) {
+        this.wanted.delete(svc);
+        continue;
+      }
+      this.wanted.set(svc, { namespace: hc.spn.namespace, name: hc.spn.name, uid: hc.uid, port: hc.healthCheckNodePort });
+      this.server.setLocalEndpoints(svc, localReadyEndpointCount(ports.map((p) => state.endpoints.get(p.key) ?? [])));
+    }
+    await this.server.sync(this.wanted, addresses, consider);
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
   }
 }

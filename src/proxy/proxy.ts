@@ -17,7 +17,7 @@ import { BoundedFrequencyRunner, type Clock } from './bounded-frequency-runner.t
 import { ChangeTracker, nodeTopology, sliceServiceKey, type ProxySources } from './change-tracker.ts';
 import type { DataPlane, NodeAddressing } from './data-plane.ts';
 import { apiProxyEvents, NO_PROXY_EVENTS, type ProxyEventRecorder } from './events.ts';
-import { ProxierHealth } from './healthcheck.ts';
+import { ProxierHealth, ServiceHealthChecks, ServiceHealthServer } from './healthcheck.ts';
 import { ProxyMetrics } from './metrics.ts';
 import { selectEndpoints } from './select-endpoints.ts';
 import { LABEL_HEADLESS, LABEL_SERVICE_PROXY_NAME } from './service-ports.ts';
@@ -26,7 +26,7 @@ import { isLocalAddress, localAddresses } from './node-addresses.ts';
 import { EMPTY_STATE, type ProxyState } from './types.ts';
 import { UserspaceProxier } from './userspace/proxier.ts';
 import type { BalanceMode } from './userspace/balancer.ts';
-import type { ListenerRegistry } from './userspace/listeners.ts';
+import { sharedListeners, type ListenerRegistry } from './userspace/listeners.ts';
 
 export type ProxyMode = 'userspace' | 'nftables' | 'iptables' | 'ipvs';
 
@@ -169,9 +169,13 @@ export function startProxy(client: RestClient, opts: ProxyOptions): RunningProxy
         connectTimeoutsMs: opts.connectTimeoutsMs,
         dropHoldMs: opts.dropHoldMs,
         select: { preferSameTrafficDistribution: opts.preferSameTrafficDistribution },
-        proxyHealthy: () => health.isHealthy(),
         log,
       });
+
+  // healthCheckNodePort servers (LoadBalancer, externalTrafficPolicy Local), in every mode: sockets of this process.
+  const serviceHealth = new ServiceHealthChecks(
+    new ServiceHealthServer(opts.listeners ?? sharedListeners, nodeName, () => health.isHealthy(), events, (ip) => addressing.isLocalPod(ip)),
+  );
 
   let informersSynced = false;
   let resolveSynced!: () => void;
@@ -208,6 +212,7 @@ export function startProxy(client: RestClient, opts: ProxyOptions): RunningProxy
         return;
       }
       applied = state;
+      await serviceHealth.sync(state, update, portAddresses);
       if (update.full) lastFull = now();
       syncCount++;
       const done = Date.now();
@@ -295,6 +300,7 @@ export function startProxy(client: RestClient, opts: ProxyOptions): RunningProxy
       runner.stop();
       for (const i of [services, slices, nodes]) i.stop();
       await dataPlane.close();
+      await serviceHealth.close();
       for (const w of settleWaiters.splice(0)) w();
     },
   };

@@ -146,10 +146,10 @@ test(
     }, 90_000);
 
     // A NodePort on the node address.
-    await kubectl('expose', 'pod', 'hello-2', '--name', 'hello-np', '--type', 'NodePort', '--port', '8080');
+    await kubectl('expose', 'service', 'hello', '--name', 'hello-np', '--type', 'NodePort');
     const nodePort = Number(await kubectl('get', 'svc', 'hello-np', '-o', 'jsonpath={.spec.ports[0].nodePort}'));
     assert.ok(nodePort >= 30000 && nodePort <= 32767, String(nodePort));
-    assert.deepEqual([...(await answeringPods(nodeIP, nodePort, ['hello-2']))], ['hello-2']);
+    assert.deepEqual([...(await answeringPods(nodeIP, nodePort, ['hello-1', 'hello-2', 'hello-3']))].sort(), ['hello-1', 'hello-2', 'hello-3']);
 
     const status = await run(process.execPath, [join(ROOT, 'bin/switchboard.js'), 'status', '--kubeconfig', join(dir, 'kubeconfig')]);
     assert.equal(status.code, 0, status.stdout + status.stderr);

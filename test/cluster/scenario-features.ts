@@ -5,7 +5,10 @@
  *
  * - externalTrafficPolicy Local: the pod sees the client namespace's address;
  *   a node without a local endpoint drops NodePort traffic (curl times out);
- *   under Cluster policy the source is masqueraded.
+ *   under Cluster policy the source is masqueraded. The Service is a
+ *   LoadBalancer, so every node serves its healthCheckNodePort: 200 and
+ *   localEndpoints 1 where a backend runs, 503 and 0 on node2 (what a cloud
+ *   load balancer reads to pick nodes).
  * - sessionAffinity ClientIP: one client stays on one of three pods.
  * - internalTrafficPolicy Local: a pod reaches only the endpoint on its node.
  * - trafficDistribution PreferClose: a pod in zone X reaches only zone X's endpoint.
@@ -50,7 +53,7 @@ function services(): string {
     service('sticky', `selector: {app: spread}\nsessionAffinity: ClientIP\n${HTTP}`),
     service('itp', `selector: {app: spread}\ninternalTrafficPolicy: Local\n${HTTP}`),
     service('close', `selector: {app: spread}\ntrafficDistribution: PreferClose\n${HTTP}`),
-    service('local', `type: NodePort\nexternalTrafficPolicy: Local\nselector: {app: web}\n${HTTP}`),
+    service('local', `type: LoadBalancer\nexternalTrafficPolicy: Local\nselector: {app: web}\n${HTTP}`),
     service('empty', `selector: {app: nothing}\n${HTTP}`),
     service('echo', `selector: {app: udp}\nports: [{port: ${UDP_PORT}, targetPort: ${UDP_PORT}, protocol: UDP}]`),
   ].join('---\n');
@@ -156,6 +159,18 @@ export async function featureCases(t: TestContext, c: TestCluster, base: BaseSce
     await waitFor('node2 drops the Local NodePort', async () => ((await curlRun(client, `http://${base.nodeIPs[1]}:${localNodePort}/`, 3)).code === 28 ? true : undefined));
     const again = await curlRun(client, `http://${base.nodeIPs[1]}:${localNodePort}/`, 3);
     assert.equal(again.code, 28, `node2 still drops: exit ${again.code} ${again.stdout}`);
+    // The healthCheckNodePort of every node, as a load balancer probes it.
+    const hcPort = (await c.kubectl('get', 'service', 'local', '-o', 'jsonpath={.spec.healthCheckNodePort}')).trim();
+    assert.match(hcPort, /^3\d{4}$/);
+    for (const [k, n] of [[1, 1], [2, 0], [3, 1]] as const) {
+      const [body, status] = await waitFor(`health check of local on node${k}`, async () => {
+        const r = await run('ip', ['netns', 'exec', client, 'curl', '-s', '-m', '5', '-w', '\\n%{http_code}', `http://${base.nodeIPs[k - 1]}:${hcPort}/`], { timeoutMs: 15_000 });
+        const i = r.stdout.lastIndexOf('\n');
+        return r.code === 0 && i > 0 ? [r.stdout.slice(0, i), r.stdout.slice(i + 1).trim()] : undefined;
+      });
+      assert.equal(status, n ? '200' : '503', `node${k}: ${status} ${body}`);
+      assert.equal((JSON.parse(body) as { localEndpoints: number }).localEndpoints, n, body);
+    }
     // Contrast: the Cluster-policy NodePort on node2 forwards to another node and masquerades.
     const viaCluster = await waitFor('Cluster-policy NodePort on node2', async () => {
       const r = await curlRun(client, `http://${base.nodeIPs[1]}:${base.nodePort}/`);

@@ -28,9 +28,8 @@ import type net from 'node:net';
 import type dgram from 'node:dgram';
 import type { DataPlane, NodeAddressing } from '../data-plane.ts';
 import type { ProxyEventRecorder } from '../events.ts';
-import { ServiceHealthServer, type HealthCheckService } from '../healthcheck.ts';
 import { newServicePortStats, type ServicePortStats } from '../metrics.ts';
-import { localReadyEndpointCount, selectEndpoints, verdictFor, type EndpointSelection, type SelectOptions, type TrafficKind } from '../select-endpoints.ts';
+import { selectEndpoints, verdictFor, type EndpointSelection, type SelectOptions, type TrafficKind } from '../select-endpoints.ts';
 import type { EndpointInfo, IPFamily, NodeTopology, ProxyState, ProxyStateUpdate, ServicePortInfo } from '../types.ts';
 import { endpointString, ipFamilyOf, servicePortNameString } from '../types.ts';
 import { cidrMatcher } from '../cidr.ts';
@@ -52,7 +51,6 @@ export interface UserspaceOptions {
   /** How long a dropped TCP connection is held before it is closed silently (default 30 s). */
   dropHoldMs?: number;
   select?: SelectOptions;
-  proxyHealthy?: () => boolean;
   rand?: () => number;
   now?: () => number;
   log?: (line: string) => void;
@@ -111,8 +109,6 @@ class PortRuntime {
 export class UserspaceProxier implements DataPlane {
   private readonly ports = new Map<string, PortRuntime>();
   private readonly listeners: ListenerRegistry;
-  private readonly health: ServiceHealthServer;
-  private readonly hcWanted = new Map<string, HealthCheckService>();
   private readonly reportedSctp = new Set<string>();
   private readonly rand: () => number;
   private readonly now: () => number;
@@ -125,7 +121,6 @@ export class UserspaceProxier implements DataPlane {
     this.listeners = o.listeners ?? sharedListeners;
     this.rand = o.rand ?? Math.random;
     this.now = o.now ?? Date.now;
-    this.health = new ServiceHealthServer(this.listeners, o.nodeName, o.proxyHealthy ?? (() => true), o.events, (ip) => o.addressing.isLocalPod(ip));
   }
 
   stats(): Iterable<ServicePortStats> {
@@ -171,7 +166,6 @@ export class UserspaceProxier implements DataPlane {
       work.push(r.syncing);
     }
     await Promise.all(work);
-    await this.syncHealthChecks(state, update);
   }
 
   private retire(key: string, rt: PortRuntime): void {
@@ -360,28 +354,6 @@ export class UserspaceProxier implements DataPlane {
     if (r.newFlow) rt.stats.connections[kind]++;
   }
 
-  private async syncHealthChecks(state: ProxyState, update: ProxyStateUpdate): Promise<void> {
-    const consider = update.full ? undefined : update.services;
-    const keys = consider ?? new Set([...state.servicePorts.values()].map((sp) => sp.service).concat([...this.hcWanted.keys()]));
-    const portsBySvc = new Map<string, ServicePortInfo[]>();
-    if (consider) {
-      for (const sp of state.servicePorts.values()) if (consider.has(sp.service)) (portsBySvc.get(sp.service) ?? portsBySvc.set(sp.service, []).get(sp.service)!).push(sp);
-    } else {
-      for (const sp of state.servicePorts.values()) (portsBySvc.get(sp.service) ?? portsBySvc.set(sp.service, []).get(sp.service)!).push(sp);
-    }
-    for (const svc of keys) {
-      const ports = portsBySvc.get(svc) ?? [];
-      const hc = ports.find((p) => p.healthCheckNodePort > 0);
-      if (!hc) {
-        this.hcWanted.delete(svc);
-        continue;
-      }
-      this.hcWanted.set(svc, { namespace: hc.spn.namespace, name: hc.spn.name, uid: hc.uid, port: hc.healthCheckNodePort });
-      this.health.setLocalEndpoints(svc, localReadyEndpointCount(ports.map((p) => state.endpoints.get(p.key) ?? [])));
-    }
-    await this.health.sync(this.hcWanted, this.o.addressing.nodePortAddresses(), consider);
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     for (const [k, rt] of [...this.ports]) {
@@ -392,7 +364,6 @@ export class UserspaceProxier implements DataPlane {
       }
     }
     for (const s of this.held) s.destroy();
-    await this.health.close();
   }
 }
 
