@@ -9,7 +9,7 @@ import type { ResourceRef } from './rest.ts';
 
 export { loadClientConfig, kubeconfigPath, type ClientConfig } from './kubeconfig.ts';
 export { RestClient, resourcePath, type ResourceRef, type ListQuery, type WatchQuery, type WatchEventOf, type WatchStream } from './rest.ts';
-export { Informer, Cache, objectKey, type InformerHandlers, type InformerOptions, type IndexFunc } from './informer.ts';
+export { Informer, Cache, objectKey, trimManagedFields, type InformerHandlers, type InformerOptions, type IndexFunc } from './informer.ts';
 export { WorkQueue, type WorkQueueOptions } from './workqueue.ts';
 
 function ref(group: string, resource: string): ResourceRef {

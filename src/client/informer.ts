@@ -15,6 +15,20 @@ import type { ResourceRef, RestClient, WatchEventOf } from './rest.ts';
 
 export type IndexFunc<T> = (obj: T) => string[];
 
+/**
+ * An informer transform that drops metadata.managedFields, which no component
+ * here reads and which often outweighs the rest of an object. Kubernetes does
+ * the same for its caches: kube-controller-manager for every shared informer
+ * (cmd/kube-controller-manager/app/controllermanager.go,
+ * CreateControllerContext: informers.WithTransform(trim)) and kube-scheduler
+ * for its pod informer (pkg/scheduler/scheduler.go, newPodInformer).
+ * Mutates and returns the freshly decoded object (nobody else holds it yet).
+ */
+export function trimManagedFields<T extends KubeObject>(obj: T): T {
+  if (obj.metadata.managedFields !== undefined) delete obj.metadata.managedFields;
+  return obj;
+}
+
 export function objectKey(o: KubeObject): string {
   return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name!;
 }
@@ -106,6 +120,12 @@ export interface InformerOptions<T> {
   maxBackoffMs?: number;
   /** Page size for lists (0 = no paging). */
   pageSize?: number;
+  /**
+   * Applied to every object from a list or a watch before it is cached or
+   * handed to a handler (client-go's SharedInformer.SetTransform): a
+   * component drops here what it never reads, e.g. trimManagedFields.
+   */
+  transform?: (obj: T) => T;
   log?: (line: string) => void;
 }
 
@@ -269,7 +289,8 @@ export class Informer<T extends KubeObject> {
     return gone;
   }
 
-  private apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): void {
+  private apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', decoded: T): void {
+    const obj = this.opts.transform ? this.opts.transform(decoded) : decoded;
     const key = objectKey(obj);
     if (type === 'DELETED') {
       const old = this.cache.delete(key);

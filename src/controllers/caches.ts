@@ -12,7 +12,7 @@
  * Contract: objects in the caches are shared and must never be mutated.
  */
 import type { EndpointSlice, Endpoints, Node, Pod, Service } from '../api/types.ts';
-import { Cache, Informer, Resources, type IndexFunc, type RestClient } from '../client/index.ts';
+import { Cache, Informer, Resources, trimManagedFields, type IndexFunc, type RestClient } from '../client/index.ts';
 import { matchesLabels, selectorFromMap } from '../api/selectors.ts';
 import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME } from './shared/names.ts';
 
@@ -70,14 +70,17 @@ export interface SharedInformers {
   endpoints: Informer<Endpoints>;
 }
 
-/** One informer per kind, all namespaces, with the controllers' indexes. Not started. */
+/**
+ * One informer per kind, all namespaces, with the controllers' indexes, without
+ * managedFields (as kube-controller-manager's shared informers). Not started.
+ */
 export function newSharedInformers(client: RestClient, log?: (line: string) => void): SharedInformers {
   return {
-    pods: new Informer<Pod>(client, Resources.pods, { indexers: podIndexers, log }),
-    services: new Informer<Service>(client, Resources.services, { indexers: serviceIndexers, log }),
-    nodes: new Informer<Node>(client, Resources.nodes, { log }),
-    endpointSlices: new Informer<EndpointSlice>(client, Resources.endpointSlices, { indexers: sliceIndexers, log }),
-    endpoints: new Informer<Endpoints>(client, Resources.endpoints, { log }),
+    pods: new Informer<Pod>(client, Resources.pods, { indexers: podIndexers, transform: trimManagedFields, log }),
+    services: new Informer<Service>(client, Resources.services, { indexers: serviceIndexers, transform: trimManagedFields, log }),
+    nodes: new Informer<Node>(client, Resources.nodes, { transform: trimManagedFields, log }),
+    endpointSlices: new Informer<EndpointSlice>(client, Resources.endpointSlices, { indexers: sliceIndexers, transform: trimManagedFields, log }),
+    endpoints: new Informer<Endpoints>(client, Resources.endpoints, { transform: trimManagedFields, log }),
   };
 }
 

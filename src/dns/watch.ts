@@ -8,7 +8,7 @@
  * endpoints.kubernetes.io/last-change-trigger-time, the time from that
  * trigger to the moment this server applied the change.
  */
-import { Informer, Resources, type RestClient } from '../client/index.ts';
+import { Informer, Resources, trimManagedFields, type RestClient } from '../client/index.ts';
 import type { EndpointSlice, Namespace, Pod, Service } from '../api/types.ts';
 import { ClusterIndex } from './view.ts';
 
@@ -35,10 +35,10 @@ export function watchCluster(client: RestClient, o: ClusterWatchOptions): Cluste
   const now = o.now ?? Date.now;
   const view = new ClusterIndex({ now });
   const log = o.log;
-  const namespaces = new Informer<Namespace>(client, Resources.namespaces, { log });
-  const services = new Informer<Service>(client, Resources.services, { log });
-  const slices = new Informer<EndpointSlice>(client, Resources.endpointSlices, { log });
-  const pods = o.pods ? new Informer<Pod>(client, Resources.pods, { log }) : undefined;
+  const namespaces = new Informer<Namespace>(client, Resources.namespaces, { transform: trimManagedFields, log });
+  const services = new Informer<Service>(client, Resources.services, { transform: trimManagedFields, log });
+  const slices = new Informer<EndpointSlice>(client, Resources.endpointSlices, { transform: trimManagedFields, log });
+  const pods = o.pods ? new Informer<Pod>(client, Resources.pods, { transform: trimManagedFields, log }) : undefined;
 
   namespaces.addHandler({
     onAdd: (n) => view.upsertNamespace(n),

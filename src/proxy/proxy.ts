@@ -12,7 +12,7 @@
  * - Every syncPeriod the sync is a full one (re-binds what failed before).
  */
 import type { EndpointSlice, Node, Service } from '../api/types.ts';
-import { Informer, Resources, type RestClient } from '../client/index.ts';
+import { Informer, Resources, trimManagedFields, type RestClient } from '../client/index.ts';
 import { BoundedFrequencyRunner, type Clock } from './bounded-frequency-runner.ts';
 import { ChangeTracker, nodeTopology, sliceServiceKey, type ProxySources } from './change-tracker.ts';
 import type { DataPlane, NodeAddressing } from './data-plane.ts';
@@ -95,13 +95,14 @@ export function startProxy(client: RestClient, opts: ProxyOptions): RunningProxy
   const tracker = new ChangeTracker(now());
   const health = new ProxierHealth(2 * syncPeriod, now);
 
-  const services = new Informer<Service>(client, Resources.services, { labelSelector: `!${LABEL_SERVICE_PROXY_NAME}`, log });
+  const services = new Informer<Service>(client, Resources.services, { labelSelector: `!${LABEL_SERVICE_PROXY_NAME}`, transform: trimManagedFields, log });
   const slices = new Informer<EndpointSlice>(client, Resources.endpointSlices, {
     labelSelector: `!${LABEL_SERVICE_PROXY_NAME},!${LABEL_HEADLESS}`,
     indexers: { service: (s) => [sliceServiceKey(s) ?? ''].filter(Boolean) },
+    transform: trimManagedFields,
     log,
   });
-  const nodes = new Informer<Node>(client, Resources.nodes, { fieldSelector: `metadata.name=${nodeName}`, log });
+  const nodes = new Informer<Node>(client, Resources.nodes, { fieldSelector: `metadata.name=${nodeName}`, transform: trimManagedFields, log });
   const sources: ProxySources = {
     service: (k) => services.cache.get(k),
     slices: (k) => slices.cache.byIndex('service', k),

@@ -9,7 +9,7 @@
  */
 import type { Node, Pod } from '../api/types.ts';
 import { isConflict, isInvalid, isNotFound } from '../api/status.ts';
-import { Informer, Resources, WorkQueue, objectKey, type RestClient } from '../client/index.ts';
+import { Informer, Resources, WorkQueue, objectKey, trimManagedFields, type RestClient } from '../client/index.ts';
 import { newEventRecorder, podRef } from '../node/index.ts';
 import { planScheduling } from './plan.ts';
 
@@ -39,6 +39,8 @@ export function startScheduler(client: RestClient, opts: SchedulerOptions = {}):
   const pods = new Informer<Pod>(client, Resources.pods, {
     log,
     indexers: { node: (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []) },
+    // kube-scheduler's pod informer drops managedFields (pkg/scheduler/scheduler.go, newPodInformer).
+    transform: trimManagedFields,
   });
   const nodes = new Informer<Node>(client, Resources.nodes, { log });
   const events = newEventRecorder(client, { component: name }, { log });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { freePort } from '../helpers/net.ts';
 import { openStore } from '../../src/storage/index.ts';
 import { ApiServer, ensurePki, writeKubeconfig } from '../../src/apiserver/index.ts';
-import { Informer, RestClient, Resources, WorkQueue, loadClientConfig } from '../../src/client/index.ts';
+import { Informer, RestClient, Resources, WorkQueue, loadClientConfig, trimManagedFields } from '../../src/client/index.ts';
 import type { Service } from '../../src/api/types.ts';
 
 async function startServer(dir: string, port: number, watchCacheEvents?: number) {
@@ -92,6 +92,58 @@ test('informer survives a server restart and a forced 410 without missing or dup
     await srv.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('informer transform: listed and watched objects are cached and handed to handlers transformed; managedFields trimmed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-inf-'));
+  const srv = await startServer(dir, await freePort());
+  const client = new RestClient(loadClientConfig(join(dir, 'kubeconfig')));
+  const managedFields = [{ manager: 'kubectl', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': {} } }];
+  // A transform that trims managedFields and marks what it saw: the mark shows the handlers got the transformed object.
+  const informer = new Informer<Service>(client, Resources.services, {
+    namespace: 'default',
+    transform: (o) => {
+      const t = trimManagedFields(o);
+      t.metadata.annotations = { ...t.metadata.annotations, seen: 'yes' };
+      return t;
+    },
+  });
+  const events: string[] = [];
+  const check = (kind: string, o: Service) => {
+    assert.equal(o.metadata.managedFields, undefined, `${kind} ${o.metadata.name}: managedFields trimmed`);
+    assert.equal(o.metadata.annotations?.['seen'], 'yes', `${kind} ${o.metadata.name}: transformed`);
+    events.push(`${kind} ${o.metadata.name}`);
+  };
+  informer.addHandler({ onAdd: (o) => check('add', o), onUpdate: (old, n) => (check('old', old), check('update', n)), onDelete: (o) => check('delete', o) });
+  try {
+    await client.create(Resources.services, 'default', { ...svc('listed'), metadata: { name: 'listed', namespace: 'default', managedFields } });
+    informer.start();
+    await informer.waitForSync();
+    await client.create(Resources.services, 'default', { ...svc('watched'), metadata: { name: 'watched', namespace: 'default', managedFields } });
+    await until(() => informer.cache.get('default/watched') !== undefined, 'watched');
+    await client.patch(Resources.services, 'default', 'watched', { metadata: { labels: { v: '2' } } });
+    await until(() => informer.cache.get('default/watched')?.metadata.labels?.['v'] === '2', 'update');
+    await client.delete(Resources.services, 'default', 'watched');
+    await until(() => informer.cache.get('default/watched') === undefined, 'delete');
+    for (const o of informer.cache.list()) check('cached', o);
+    assert.deepEqual(events.filter((e) => !e.endsWith(' kubernetes')), ['add listed', 'add watched', 'old watched', 'update watched', 'delete watched', 'cached listed']);
+    // The transform changes the informer's copy only: the server still has what was written.
+    const stored = await client.get<Service>(Resources.services, 'default', 'listed');
+    assert.equal(stored.metadata.annotations?.['seen'], undefined);
+    assert.equal(stored.metadata.managedFields?.[0]?.manager, 'kubectl', 'the server keeps managedFields: the informer trimmed them');
+  } finally {
+    informer.stop();
+    client.close();
+    await srv.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('trimManagedFields drops metadata.managedFields only', () => {
+  const o: Service = { ...svc('x'), metadata: { name: 'x', namespace: 'default', labels: { a: 'b' }, managedFields: [{ manager: 'm', operation: 'Apply' }] } };
+  const t = trimManagedFields(o);
+  assert.deepEqual(t, { ...svc('x'), metadata: { name: 'x', namespace: 'default', labels: { a: 'b' } } });
+  assert.ok(!('managedFields' in t.metadata));
 });
 
 test('work queue: deduplicates, never runs a key twice at once, retries with back-off', async () => {

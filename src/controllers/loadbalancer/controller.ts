@@ -13,7 +13,7 @@
  */
 import type { Service, LoadBalancerIngress } from '../../api/types.ts';
 import { isNotFound } from '../../api/status.ts';
-import { Informer, Resources, type RestClient } from '../../client/index.ts';
+import { Informer, Resources, trimManagedFields, type RestClient } from '../../client/index.ts';
 import { apiEventRecorder, NO_EVENTS, type EventRecorder } from '../shared/events.ts';
 import { ReconcileLoop } from '../shared/loop.ts';
 import { isOurs, ourIngress, planLoadBalancer } from './plan.ts';
@@ -51,7 +51,7 @@ export function startLoadBalancerController(client: RestClient, opts: LoadBalanc
   const className = opts.className;
   const log = opts.log;
   const events: EventRecorder = opts.events === false ? NO_EVENTS : apiEventRecorder(client, 'loadbalancer-controller', { log });
-  const services = new Informer<Service>(client, Resources.services, { log });
+  const services = new Informer<Service>(client, Resources.services, { transform: trimManagedFields, log });
   const pending = new Set<string>();
 
   const retryPending = () => {

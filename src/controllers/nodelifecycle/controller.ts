@@ -10,7 +10,7 @@
  */
 import type { Lease, Node, Pod } from '../../api/types.ts';
 import { isNotFound } from '../../api/status.ts';
-import { Informer, Resources, WorkQueue, type RestClient } from '../../client/index.ts';
+import { Informer, Resources, WorkQueue, trimManagedFields, type RestClient } from '../../client/index.ts';
 import { newEventRecorder, nodeRef, podRef } from '../../node/index.ts';
 import { heartbeatExpired, planTaints, planUnknownConditions, podsToMarkNotReady } from './plan.ts';
 
@@ -42,9 +42,9 @@ function iso(): string {
 export function startNodeLifecycleController(client: RestClient, opts: NodeLifecycleOptions = {}): RunningNodeLifecycle {
   const graceMs = (opts.gracePeriodSeconds ?? 40) * 1000;
   const log = opts.log ?? (() => undefined);
-  const nodes = new Informer<Node>(client, Resources.nodes, { log });
-  const leases = new Informer<Lease>(client, Resources.leases, { namespace: 'kube-node-lease', log });
-  const pods = new Informer<Pod>(client, Resources.pods, { log, indexers: { node: (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []) } });
+  const nodes = new Informer<Node>(client, Resources.nodes, { transform: trimManagedFields, log });
+  const leases = new Informer<Lease>(client, Resources.leases, { namespace: 'kube-node-lease', transform: trimManagedFields, log });
+  const pods = new Informer<Pod>(client, Resources.pods, { log, transform: trimManagedFields, indexers: { node: (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []) } });
   const events = newEventRecorder(client, { component: 'node-controller' }, { log });
   const health = new Map<string, Health>();
 
