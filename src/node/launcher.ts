@@ -57,6 +57,17 @@ while (defined(my $line = <STDIN>)) {
 
 const hex = (s: string) => Buffer.from(s, 'utf8').toString('hex');
 
+/** Container starts the helper is given at once (see PerlLauncher.start). */
+const MAX_STARTING = 8;
+
+/** The helper's `s` line for one process: id, cwd, log, argc, argv (the shim, in the pod's namespace if any), env. */
+function startLine(id: number, spec: SpawnSpec): string {
+  const shim = ['/bin/sh', '-c', SHIM, 'sb-shim', spec.exitFile, ...spec.argv];
+  const argv = spec.netns ? [IP_BIN, 'netns', 'exec', spec.netns, ...shim] : shim;
+  const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
+  return ['s', String(id), hex(spec.cwd), hex(spec.logPath), hex(String(argv.length)), ...argv.map(hex), ...env.map(hex)].join(' ');
+}
+
 function exitCodeOf(status: number): number {
   const sig = status & 127;
   return sig ? 128 + sig : (status >> 8) & 255;
@@ -73,6 +84,8 @@ class PerlLauncher implements Launcher {
   private nextId = 0;
   private buf = '';
   private readonly pending = new Map<number, { resolve: (pid: number) => void; reject: (e: Error) => void }>();
+  /** Starts waiting for a free place (MAX_STARTING). */
+  private readonly slots: (() => void)[] = [];
   private readonly exits = new Map<number, (status: number) => void>();
   private readonly early = new Map<number, number>();
   /** Handles whose exit the current helper would report; switched to polling if it dies. */
@@ -142,16 +155,21 @@ class PerlLauncher implements Launcher {
     } catch {
       throw new StartError(`chdir to cwd (${JSON.stringify(spec.cwd)}) set in config.json failed: no such file or directory`);
     }
-    const shim = ['/bin/sh', '-c', SHIM, 'sb-shim', spec.exitFile, ...spec.argv];
-    const argv = spec.netns ? [IP_BIN, 'netns', 'exec', spec.netns, ...shim] : shim;
-    const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
     const id = this.nextId++;
-    const line = ['s', String(id), hex(spec.cwd), hex(spec.logPath), hex(String(argv.length)), ...argv.map(hex), ...env.map(hex)].join(' ');
-    const child = this.helper();
-    const pid = await new Promise<number>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      child.stdin!.write(`${line}\n`);
-    });
+    // At most MAX_STARTING lines in flight: the helper forks one at a time anyway, and 300 pods starting at once
+    // (an `up` restarting its node) would otherwise queue 300 encoded environments (~50 KB each) in the pipe.
+    while (this.pending.size >= MAX_STARTING) await new Promise<void>((r) => this.slots.push(r));
+    let pid: number;
+    try {
+      const started = new Promise<number>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+      this.helper().stdin!.write(`${startLine(id, spec)}\n`);
+      pid = await started;
+    } finally {
+      this.slots.shift()?.();
+    }
+    // Only what the long-lived closures below need: they share this call's scope, so anything they captured
+    // (the spec with its environment, the encoded line) would live as long as the process runs.
+    const exitFile = spec.exitFile;
     const startTicks = procStartTicks(pid) ?? '';
     let alive = true;
     const exited = new Promise<ExitInfo>((resolve) => {
@@ -160,7 +178,7 @@ class PerlLauncher implements Launcher {
         this.watched.delete(pid);
         resolve(e);
       };
-      this.watched.set(pid, { exitFile: spec.exitFile, startTicks, resolve: done });
+      this.watched.set(pid, { exitFile, startTicks, resolve: done });
       const onStatus = (status: number) => done({ exitCode: exitCodeOf(status), finishedAt: Date.now() });
       const early = this.early.get(pid);
       if (early !== undefined) {
