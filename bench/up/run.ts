@@ -162,8 +162,18 @@ interface Footprint {
 }
 
 /** After IDLE_S seconds idle: the RSS of `up`'s process tree, the pods' processes (shim + command) apart. */
+/** Shim processes (one per running pod container) of the pods of this data dir. */
+function runningPods(dir: string): number {
+  let n = 0;
+  for (const d of readdirSync('/proc')) if (/^\d+$/.test(d) && /sb-shim/.test(cmdline(Number(d))) && cmdline(Number(d)).includes(dir)) n++;
+  return n;
+}
+
 async function idleFootprint(u: Up, dir: string): Promise<Footprint> {
-  console.error(`idle ${IDLE_S} s before measuring memory`);
+  // Idle means nothing left to do: a restarted `up` starts its pods again after its summary, so wait for all of them.
+  const t0 = performance.now();
+  while (runningPods(dir) < PODS) await sleep(200);
+  console.error(`all ${PODS} pods running ${((performance.now() - t0) / 1000).toFixed(1)} s after the summary; idle ${IDLE_S} s before measuring memory`);
   for (let t = 0; t < IDLE_S; t += 5) {
     await sleep(Math.min(5, IDLE_S - t) * 1000);
     console.error(`  ${Math.min(t + 5, IDLE_S)} s: up ${(rssKiB(u.child.pid!) / 1024).toFixed(1)} MiB`);
