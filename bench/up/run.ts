@@ -18,7 +18,7 @@
  *   (each pod is `sleep`, so the figure is the cluster's cost, not an app's);
  *   `up` runs with the node flags of bin/switchboard.js's #! line, as
  *   `npx switchboard up` runs it, then once more without them, as
- *   `node bin/switchboard.js up` (and `npm start`) runs it;
+ *   `node bin/switchboard.js up` runs it (`npm start` passes the flag itself);
  * - the baseline a user would pay for the smallest piece of a real control
  *   plane that installs here: etcd from Debian (`etcd-server`), time to a
  *   healthy /health and its RSS — kind, minikube and k3s need Docker images
@@ -331,7 +331,7 @@ async function main(): Promise<void> {
     const fp = await idleFootprint(u, dir);
     if (DIAGNOSE) await diagnose(u);
     if (DIAGNOSE) return;
-    // The same cluster started as `node bin/switchboard.js up` (as `npm start` runs it): without the #! line's flags.
+    // The same cluster started as `node bin/switchboard.js up` (`npm start` passes the flag itself): without the #! line's flags.
     let plain: Footprint | undefined;
     if (SHEBANG_FLAGS.length) {
       await stopUp(u);
@@ -356,7 +356,7 @@ async function main(): Promise<void> {
       `| cold start, empty data dir (PKI + SQLite created) | ${cold.toFixed(0)} ms | < 5 s |`,
       `| warm restart with ${SERVICES} Services and ${PODS} pods (median of ${ROUNDS}: ${warm.map((w) => w.toFixed(0)).join(', ')} ms) | ${median(warm).toFixed(0)} ms | < 3 s |`,
       `| RSS of the switchboard processes, idle, ${SERVICES} Services / ${PODS} pods | ${mib(fp.sbKiB)} | < 150 MiB |`,
-      ...(plain ? [`| the same, started as \`node bin/switchboard.js up\` (as \`npm start\` does): without ${flags} | ${mib(plain.sbKiB)} | < 150 MiB |`] : []),
+      ...(plain ? [`| the same, started as \`node bin/switchboard.js up\` without ${flags} | ${mib(plain.sbKiB)} | < 150 MiB |`] : []),
       `| RSS of the pods' own processes (${fp.podProcs} processes: a shell shim + \`sleep\` per pod) | ${mib(fp.podKiB)} | (the workload, not the cluster) |`,
       '',
       'The switchboard processes, idle (MiB; RssFile is mostly the mapped node binary and shared libraries, shared with every other node process):',
