@@ -58,7 +58,11 @@ function fresh(manifest, now) {
   return true;
 }
 
-/** Relative specifiers of modules and of `new URL(…, import.meta.url)` in esbuild's output (always double-quoted). */
+/**
+ * Relative specifiers of modules and of `new URL(…, import.meta.url)` in esbuild's output (always double-quoted).
+ * Only `.ts` modules are copied: a static or dynamic import of another relative file (.mjs, .json) from src/ would
+ * resolve inside the cache and fail; none exists today, keep it so (or copy such files here too).
+ */
 function rewriteSpecifiers(code, sourceUrl) {
   return code
     .replace(/(\bfrom\s*|\bimport\s*\(?\s*)"(\.\.?\/[^"]+)\.ts"/g, '$1"$2.mjs"')
