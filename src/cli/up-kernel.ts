@@ -21,18 +21,17 @@
  * The address plan (pure) is planHostNode; the shell is prepareHostNode and
  * cleanupHostNode.
  */
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { runtimeNames } from '../node/names.ts';
 import { gatewayOf } from '../node/ipam.ts';
 import { cidrContains, isLoopback, parseCIDR } from '../api/validation/ip.ts';
 import { IP_BIN } from '../node/runtime.ts';
 import type { ClusterNetworkConfig } from '../apiserver/admission/index.ts';
+import { execRunner } from '../proxy/kernel.ts';
+import { CLUSTER_CIDR, LB_POOL } from '../cluster/plan.ts';
 
-/** The kernel plan's defaults: pods in 10.244.0.0/16 (this node 10.244.0.0/24), LoadBalancer IPs from 10.250.0.0/24. */
-export const KERNEL_CLUSTER_CIDR = '10.244.0.0/16';
+/** `cluster create`'s kernel plan (CLUSTER_CIDR, LB_POOL); this node takes the first /24 of the pod range. */
 export const KERNEL_NODE_POD_CIDR = '10.244.0.0/24';
-export const KERNEL_LB_POOL = '10.250.0.0/24';
 
 export interface HostNodePlan {
   nodeName: string;
@@ -51,11 +50,11 @@ export interface HostNodePlan {
 export function planHostNode(o: { nodeName: string; podCIDR?: string; lbPools: string[]; network: ClusterNetworkConfig }): HostNodePlan {
   const podCIDR = o.podCIDR ?? KERNEL_NODE_POD_CIDR;
   const pod = parseCIDR(podCIDR);
-  const cluster = parseCIDR(KERNEL_CLUSTER_CIDR)!;
+  const cluster = parseCIDR(CLUSTER_CIDR)!;
   if (!pod || pod.family !== 'IPv4') throw new Error(`--pod-cidr: "${podCIDR}" is not an IPv4 CIDR`);
   if (pod.prefix > 29) throw new Error(`--pod-cidr: "${podCIDR}" is too small for pods (use /24, say)`);
   if (pod.prefix < cluster.prefix || !cidrContains(cluster, { family: 'IPv4', value: pod.base })) {
-    throw new Error(`--pod-cidr: "${podCIDR}" is not inside the cluster's pod range ${KERNEL_CLUSTER_CIDR}`);
+    throw new Error(`--pod-cidr: "${podCIDR}" is not inside the cluster's pod range ${CLUSTER_CIDR}`);
   }
   if (o.network.serviceCIDRs.ipv6) throw new Error('--dataplane nftables: `up` runs IPv4 only; for dual-stack use `switchboard cluster create --ip-family dual`');
   const serviceCIDR = o.network.serviceCIDRs.ipv4!;
@@ -64,7 +63,7 @@ export function planHostNode(o: { nodeName: string; podCIDR?: string; lbPools: s
   for (const r of o.lbPools) {
     const p = parseCIDR(r);
     if (!p || p.family !== 'IPv4') throw new Error(`--lb-pool: "${r}" is not an IPv4 CIDR`);
-    if (loopback(r)) throw new Error(`--lb-pool: "${r}" is loopback; a kernel data plane needs routable LoadBalancer addresses (default ${KERNEL_LB_POOL})`);
+    if (loopback(r)) throw new Error(`--lb-pool: "${r}" is loopback; a kernel data plane needs routable LoadBalancer addresses (default ${LB_POOL})`);
   }
   return {
     nodeName: o.nodeName,
@@ -75,15 +74,6 @@ export function planHostNode(o: { nodeName: string; podCIDR?: string; lbPools: s
     // nft identifiers: letters, digits, '-', '_', '.'; node names are DNS subdomains.
     table: `switchboard-${o.nodeName}`,
   };
-}
-
-function run(file: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout: 30_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${file} ${args.join(' ')}: ${String(stderr).trim() || err.message}`));
-      else resolve(String(stdout));
-    });
-  });
 }
 
 /** A route for `prefix` that does not go through `bridge` (someone else's network), as `ip route` prints it. */
@@ -97,17 +87,16 @@ export function foreignRoute(routeShow: string, bridge: string): string | undefi
 /** Routes and forwarding, once the agent has made the bridge. Refuses ranges this host already routes elsewhere. */
 export async function prepareHostNode(p: HostNodePlan): Promise<void> {
   for (const prefix of p.routes) {
-    const taken = foreignRoute(await run(IP_BIN, ['-4', 'route', 'show', 'exact', prefix]), p.bridge);
+    const taken = foreignRoute(await execRunner(IP_BIN, ['-4', 'route', 'show', 'exact', prefix]), p.bridge);
     if (taken) throw new Error(`${prefix} is already routed on this host (${taken}); choose another range (--service-cluster-ip-range, --lb-pool)`);
   }
-  for (const prefix of p.routes) await run(IP_BIN, ['-4', 'route', 'replace', prefix, 'dev', p.bridge, 'src', p.nodeIP]);
+  for (const prefix of p.routes) await execRunner(IP_BIN, ['-4', 'route', 'replace', prefix, 'dev', p.bridge, 'src', p.nodeIP]);
   await writeFile(`/proc/sys/net/ipv4/conf/${p.bridge}/forwarding`, '1\n');
 }
 
 /** The proxy's table (kube-proxy --cleanup); the routes go with the bridge, which the agent deletes. Idempotent. */
 export async function cleanupHostNode(p: HostNodePlan): Promise<void> {
-  await run('nft', ['delete', 'table', 'ip', p.table]).catch((e: Error) => {
+  await execRunner('nft', ['delete', 'table', 'ip', p.table]).catch((e: Error) => {
     if (!/No such file or directory/.test(e.message)) throw e;
   });
-  for (const prefix of p.routes) await run(IP_BIN, ['-4', 'route', 'del', prefix, 'dev', p.bridge]).catch(() => undefined);
 }

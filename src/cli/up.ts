@@ -30,7 +30,8 @@ import { runAgent } from './agent.ts';
 import { runDns } from './dns.ts';
 import { runProxy, unsupportedModeReason } from './proxy.ts';
 import { pointKubeDnsAt } from '../cluster/kube-dns.ts';
-import { KERNEL_CLUSTER_CIDR, KERNEL_LB_POOL, cleanupHostNode, planHostNode, prepareHostNode, type HostNodePlan } from './up-kernel.ts';
+import { CLUSTER_CIDR, LB_POOL } from '../cluster/plan.ts';
+import { cleanupHostNode, planHostNode, prepareHostNode, type HostNodePlan } from './up-kernel.ts';
 
 export interface UpOptions extends RunOptions {
   nodeName?: string;
@@ -73,7 +74,7 @@ export async function runUp(o: UpOptions): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const kernel = o.dataplane === 'nftables';
   const nodeName = o.nodeName ?? (hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-') || 'node');
-  const lbPools = o.lbPools ?? [kernel ? KERNEL_LB_POOL : LOOPBACK_LB_POOL];
+  const lbPools = o.lbPools ?? [kernel ? LB_POOL : LOOPBACK_LB_POOL];
   let host: HostNodePlan | undefined;
   if (kernel) {
     const why = unsupportedModeReason('nftables');
@@ -151,7 +152,7 @@ export async function runUp(o: UpOptions): Promise<void> {
       handleSignals: false,
       banner: false,
       log,
-      agent: { maxPods: o.maxPods, podCIDR: host?.podCIDR ?? o.podCIDR, ...(host ? { nodeIP: host.nodeIP, clusterCIDR: KERNEL_CLUSTER_CIDR } : {}) },
+      agent: { maxPods: o.maxPods, podCIDR: host?.podCIDR ?? o.podCIDR, ...(host ? { nodeIP: host.nodeIP, clusterCIDR: CLUSTER_CIDR } : {}) },
     });
     // `up` is the machine: stopping it stops the pods too (they stay in the API; the next `up` restarts them).
     stops.unshift(() => agent.shutdown({ removeNetwork: !!host }));
@@ -176,7 +177,7 @@ export async function runUp(o: UpOptions): Promise<void> {
       banner: false,
       log,
       // Kernel mode: metrics and health on the node's address (one per `up`; health is where `switchboard status` looks).
-      ...(host ? { kernelName: host.table, clusterCIDRs: [KERNEL_CLUSTER_CIDR], metricsListen: `${host.nodeIP}:10249`, healthzListen: `${host.nodeIP}:10256` } : {}),
+      ...(host ? { kernelName: host.table, clusterCIDRs: [CLUSTER_CIDR], metricsListen: `${host.nodeIP}:10249`, healthzListen: `${host.nodeIP}:10256` } : {}),
     });
     stops.unshift(() => proxy.stop());
     progress(`Service proxy ready (${host ? `nftables mode, table ip ${host.table}` : 'userspace mode'})`);
@@ -184,10 +185,9 @@ export async function runUp(o: UpOptions): Promise<void> {
     if (stopping) return;
 
     const svc = await client.get<Service>(Resources.services, 'default', 'kubernetes');
-    const dnsSvc = await client.get<Service>(Resources.services, 'kube-system', 'kube-dns');
     const nodePorts = `${o.network.nodePortRange.base}-${o.network.nodePortRange.base + o.network.nodePortRange.size - 1}`;
     // Kernel mode: kube-dns's ClusterIP answers on 53 through the data plane; loopback: the DNS server's own address.
-    const dnsHost = host ? dnsSvc.spec.clusterIP! : dns!.host;
+    const dnsHost = host ? (await client.get<Service>(Resources.services, 'kube-system', 'kube-dns')).spec.clusterIP! : dns!.host;
     const dnsPort = host ? 53 : dns!.port;
     const digPort = dnsPort === 53 ? '' : ` -p ${dnsPort}`;
     printReady(o, api.url, api.dataDir, kubeconfig, [
