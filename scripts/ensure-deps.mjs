@@ -2,7 +2,8 @@
 // Installs what `npm start` / `npm test` need on a fresh machine of this kind:
 // npm packages when node_modules is missing or stale, and (for --test, as root)
 // the Debian packages the tests use. Idempotent and quiet when all is present.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { aptInstall, have } from './apt.mjs';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,9 +33,6 @@ if (npmInstallNeeded()) {
 // openssl (certificates), iproute2/nftables/iptables/conntrack (kernel data planes),
 // dnsutils (dig), curl.
 const APT = { openssl: 'openssl', dig: 'dnsutils', curl: 'curl', unzip: 'unzip', nft: 'nftables', iptables: 'iptables', 'ip6tables-restore': 'iptables', conntrack: 'conntrack' };
-function have(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
 const wanted = forTests ? Object.keys(APT) : ['openssl'];
 const missing = [...new Set(wanted.filter((c) => !have(c)).map((c) => APT[c]))];
 if (missing.length) {
@@ -43,7 +41,5 @@ if (missing.length) {
     process.exit(1);
   }
   console.error(`switchboard: installing Debian packages: ${missing.join(' ')}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  aptInstall(missing);
 }

